@@ -1,0 +1,558 @@
+//! The one decision: who sent this request, and may it go on.
+//!
+//! Every adapter calls [`Authenticator::process`] (or its parts) and only
+//! translates the answer into its framework's types, so tower, actix-web and the
+//! forward-auth server cannot disagree.
+//!
+//! # The order of resolution
+//! 1. **Sanitise.** If the socket peer is not a trusted proxy, every identity
+//!    header (the configured user and group headers and the six headers of
+//!    [`DOWNSTREAM_HEADERS`], in any case and with `_` for `-`) is removed.
+//! 2. **Proxy header.** If the peer is trusted and the user header is present and
+//!    non-empty, it names a user at level 998 (any logged-in user), or at the
+//!    level of the group header when one is configured. A repeated or malformed
+//!    header refuses the whole request (anonymous), whatever else it carries.
+//! 3. **Tokens.** Every copy of the cookie `organizr_token_<uuid>`, then every
+//!    `Authorization: Bearer` token (unless switched off), is validated. Copies
+//!    that fail are ignored; valid copies must name the same user (if their
+//!    levels differ, the less privileged one is used). More than
+//!    [`MAX_TOKEN_CANDIDATES`](crate::credentials::MAX_TOKEN_CANDIDATES) copies
+//!    refuse the request.
+//! 4. **API key.** If an API key is configured, the `Token` header (and the
+//!    `apikey` query parameter when enabled) must all equal it; that is the user
+//!    `"Organizr API"` at level 0.
+//! 5. **Combine.** If more than one source gave an identity, they must name the
+//!    same user (ASCII case-insensitively); the token's identity is preferred,
+//!    since it carries Organizr's own level and e-mail. **A trusted proxy header
+//!    and a valid token that name different users refuse the request**: one of
+//!    them is wrong, and guessing which would hand out someone's identity.
+//!
+//! A refused request is anonymous (level 999), with the reason attached for logs.
+//!
+//! # Security
+//! Fail closed: an unknown peer is trusted by nothing, a bad config cannot be
+//! built, and no error path yields an identity. Refusal reasons go to `tracing`
+//! and to the application, never into a response body.
+
+use http::{HeaderName, HeaderValue, StatusCode};
+
+use crate::credentials::{self, MAX_TOKEN_CANDIDATES};
+use crate::headers::same_header_name;
+use crate::identity::{API_KEY_USER, DOWNSTREAM_HEADERS};
+use crate::proxy::{Peer, TrustedProxies, parse_group_header, parse_user_header};
+use crate::{
+    ApiKey, Authentication, Config, Denial, GroupLevel, HeaderAccess, HeaderAccessMut, Identity, ProxyHeaderError,
+    Refusal, Source, TokenValidator,
+};
+
+/// Holds a validated configuration and makes every decision. Build one at
+/// start-up and share it (it is cheap to clone behind an `Arc`).
+///
+/// ```
+/// use http::HeaderMap;
+/// use organizr_auth_core::{Authenticator, Config, GroupLevel, Secret, TrustedProxies, proxy::Peer};
+///
+/// let config = Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)
+///     .trusted_proxies("127.0.0.1".parse::<TrustedProxies>()?)
+///     .user_header("Remote-User")?;
+/// let auth = Authenticator::new(config);
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert("remote-user", "alice".parse()?);
+/// let from_proxy = auth.resolve(&headers, None, &Peer::Tcp("127.0.0.1:5000".parse()?));
+/// assert_eq!(from_proxy.identity().map(|i| i.username.as_str()), Some("alice"));
+/// assert_eq!(from_proxy.level(), GroupLevel::LOGGED_IN);
+///
+/// let from_elsewhere = auth.resolve(&headers, None, &Peer::Tcp("192.0.2.9:5000".parse()?));
+/// assert!(from_elsewhere.identity().is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Authenticator {
+    validator: TokenValidator,
+    cookie_name: String,
+    api_key: Option<ApiKey>,
+    api_key_query: bool,
+    accept_bearer: bool,
+    proxies: TrustedProxies,
+    user_header: HeaderName,
+    group_header: Option<HeaderName>,
+    login_url: Option<HeaderValue>,
+    /// Names removed from requests of untrusted peers.
+    protected: Vec<HeaderName>,
+}
+
+impl Authenticator {
+    /// Builds the authenticator and reports risky settings through `tracing`
+    /// (a key shorter than 32 bytes, a proxy list that trusts a whole address
+    /// family).
+    pub fn new(config: Config) -> Self {
+        if config.secret.is_short() {
+            tracing::warn!(
+                key_len = config.secret.len(),
+                "organizrHash is shorter than 32 bytes: anyone holding one token can guess it offline and forge admin tokens; rotate it in Organizr to a long random value"
+            );
+        }
+        if config.trusted_proxies.trusts_any_network() {
+            tracing::warn!(
+                trusted_proxies = %config.trusted_proxies,
+                "the trusted-proxy list covers a whole address family (0.0.0.0/0 or ::/0): anyone who can reach this service can claim any identity"
+            );
+        }
+        let mut protected = vec![config.user_header.clone()];
+        protected.extend(config.proxy_group_header.iter().cloned());
+        for name in DOWNSTREAM_HEADERS {
+            if !protected.contains(&name) {
+                protected.push(name);
+            }
+        }
+        Self {
+            validator: config.validator,
+            cookie_name: credentials::cookie_name(&config.uuid),
+            api_key: config.api_key,
+            api_key_query: config.api_key_query,
+            accept_bearer: config.accept_bearer,
+            proxies: config.trusted_proxies,
+            user_header: config.user_header,
+            group_header: config.proxy_group_header,
+            login_url: config.login_url,
+            protected,
+        }
+    }
+
+    /// The token validator in use.
+    pub fn validator(&self) -> &TokenValidator {
+        &self.validator
+    }
+
+    /// The trusted-proxy list in use.
+    pub fn trusted_proxies(&self) -> &TrustedProxies {
+        &self.proxies
+    }
+
+    /// The session cookie's name, `organizr_token_<uuid>`.
+    pub fn cookie_name(&self) -> &str {
+        &self.cookie_name
+    }
+
+    /// Whether `Authorization: Bearer` tokens are accepted.
+    pub fn accepts_bearer(&self) -> bool {
+        self.accept_bearer
+    }
+
+    /// Removes identity headers from a request whose peer is not trusted, and
+    /// returns how many header names were removed. Trusted peers' requests are
+    /// left alone.
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{Authenticator, Config, HeaderAccess, Secret, proxy::Peer};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+    /// let mut h = HeaderMap::new();
+    /// h.insert("remote_user", "admin".parse()?);
+    /// h.insert("x-organizr-group", "0".parse()?);
+    /// assert_eq!(auth.strip_untrusted(&mut h, &Peer::Unknown), 2);
+    /// assert_eq!(h.header_names().count(), 0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn strip_untrusted(&self, headers: &mut impl HeaderAccessMut, peer: &Peer) -> usize {
+        if self.proxies.trusts(peer) {
+            return 0;
+        }
+        strip_matching(headers, &self.protected)
+    }
+
+    /// Resolves the request's credentials into an [`Authentication`], following
+    /// the order in the [module documentation](self). `query` is the request's
+    /// query string without the `?` (used only for the `apikey` parameter, when
+    /// enabled).
+    pub fn resolve(&self, headers: &impl HeaderAccess, query: Option<&str>, peer: &Peer) -> Authentication {
+        match self.resolve_inner(headers, query, peer) {
+            Ok(Some(identity)) => Authentication::Authenticated(identity),
+            Ok(None) => Authentication::Anonymous { refused: None },
+            Err(refused) => Authentication::Anonymous { refused: Some(refused) },
+        }
+    }
+
+    fn resolve_inner(
+        &self,
+        headers: &impl HeaderAccess,
+        query: Option<&str>,
+        peer: &Peer,
+    ) -> Result<Option<Identity>, Refusal> {
+        let proxy = self.proxy_identity(headers, peer)?;
+        // The first refusal is kept only to explain an anonymous outcome.
+        let mut refused = None;
+        let token = self.token_identity(headers, &mut refused)?;
+        let api = self.api_key_identity(headers, query, &mut refused);
+
+        let mut chosen: Option<Identity> = None;
+        for candidate in [token, proxy, api].into_iter().flatten() {
+            match &chosen {
+                None => chosen = Some(candidate),
+                Some(first) if first.username.eq_ignore_ascii_case(&candidate.username) => {}
+                Some(_) => return Err(Refusal::Conflict),
+            }
+        }
+        match (chosen, refused) {
+            (Some(identity), _) => Ok(Some(identity)),
+            (None, Some(refused)) => Err(refused),
+            (None, None) => Ok(None),
+        }
+    }
+
+    fn proxy_identity(&self, headers: &impl HeaderAccess, peer: &Peer) -> Result<Option<Identity>, Refusal> {
+        if !self.proxies.trusts(peer) {
+            return Ok(None);
+        }
+        let Some(user) =
+            parse_user_header(headers.header_values(self.user_header.as_str())).map_err(Refusal::ProxyHeader)?
+        else {
+            return Ok(None);
+        };
+        let level = match &self.group_header {
+            None => GroupLevel::LOGGED_IN,
+            Some(name) => parse_group_header(headers.header_values(name.as_str()))
+                .map_err(Refusal::ProxyHeader)?
+                .ok_or(Refusal::ProxyHeader(ProxyHeaderError::MissingGroup))?,
+        };
+        Ok(Some(Identity::new(user, level, Source::Proxy)))
+    }
+
+    fn token_identity(
+        &self,
+        headers: &impl HeaderAccess,
+        refused: &mut Option<Refusal>,
+    ) -> Result<Option<Identity>, Refusal> {
+        let cookies = credentials::cookie_values(headers, &self.cookie_name);
+        let bearer = self
+            .accept_bearer
+            .then(|| credentials::bearer_tokens(headers))
+            .into_iter()
+            .flatten();
+        let mut found: Option<Identity> = None;
+        for (index, token) in cookies.chain(bearer).enumerate() {
+            if index >= MAX_TOKEN_CANDIDATES {
+                return Err(Refusal::TooManyTokens);
+            }
+            match self.validator.validate(token) {
+                Ok(claims) => match &found {
+                    None => found = Some(Identity::from_claims(claims)),
+                    Some(prev) if prev.username.eq_ignore_ascii_case(&claims.username) => {
+                        // Same user, two valid copies (one stale): trust the less
+                        // privileged one.
+                        if claims.group_id > prev.group_id {
+                            found = Some(Identity::from_claims(claims));
+                        }
+                    }
+                    Some(_) => return Err(Refusal::Conflict),
+                },
+                Err(error) => {
+                    refused.get_or_insert(Refusal::Token(error));
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn api_key_identity(
+        &self,
+        headers: &impl HeaderAccess,
+        query: Option<&str>,
+        refused: &mut Option<Refusal>,
+    ) -> Option<Identity> {
+        let expected = self.api_key.as_ref()?;
+        let query = if self.api_key_query { query } else { None };
+        let mut presented = false;
+        let mut all_match = true;
+        for key in credentials::api_keys(headers, query) {
+            presented = true;
+            // No early exit: every presented key is compared.
+            all_match &= expected.matches(&key);
+        }
+        match (presented, all_match) {
+            (true, true) => Some(Identity::new(API_KEY_USER, GroupLevel::ADMIN, Source::ApiKey)),
+            (true, false) => {
+                refused.get_or_insert(Refusal::ApiKey);
+                None
+            }
+            (false, _) => None,
+        }
+    }
+
+    /// The whole per-request pipeline: sanitise, resolve, authorize against
+    /// `policy`, and (if the policy asks) write the verified identity's headers.
+    /// Adapters call this and translate the [`Verdict`].
+    ///
+    /// ```
+    /// use http::{HeaderMap, StatusCode};
+    /// use organizr_auth_core::{Authenticator, Config, GroupLevel, Policy, RequestHead, Secret, Verdict, proxy::Peer};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+    /// let mut headers = HeaderMap::new();
+    /// let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// match auth.process(head, &Peer::Unknown, Policy::require(GroupLevel::ADMIN)) {
+    ///     Verdict::Reject(rejection) => assert_eq!(rejection.status(), StatusCode::UNAUTHORIZED),
+    ///     Verdict::Allow(_) => unreachable!("anonymous is not admin"),
+    /// }
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn process<H: HeaderAccessMut>(&self, head: RequestHead<'_, H>, peer: &Peer, policy: Policy) -> Verdict {
+        let stripped = self.strip_untrusted(head.headers, peer);
+        if stripped > 0 {
+            tracing::debug!(?peer, stripped, "removed identity headers sent by an untrusted peer");
+        }
+        let auth = self.resolve(&*head.headers, head.query, peer);
+        match auth.authorize(policy.required) {
+            Ok(()) => {
+                match &auth {
+                    Authentication::Authenticated(id) => tracing::debug!(
+                        user = %id.username, level = id.group_id.get(), source = %id.source,
+                        required = policy.required.get(), "request allowed"
+                    ),
+                    Authentication::Anonymous { refused } => tracing::debug!(
+                        refused = refused.as_ref().map(tracing::field::display),
+                        required = policy.required.get(), "anonymous request allowed"
+                    ),
+                }
+                if policy.downstream_headers {
+                    strip_matching(head.headers, &DOWNSTREAM_HEADERS);
+                    if let Some(identity) = auth.identity() {
+                        for (name, value) in identity.headers() {
+                            head.headers.insert_header(name, value);
+                        }
+                    }
+                }
+                Verdict::Allow(auth)
+            }
+            Err(denial) => {
+                match &denial {
+                    Denial::Unauthenticated { refused } => tracing::info!(
+                        refused = refused.as_ref().map(tracing::field::display),
+                        required = policy.required.get(), "request refused: not authenticated"
+                    ),
+                    Denial::Forbidden { level, required } => tracing::info!(
+                        user = auth.identity().map(|i| tracing::field::display(&i.username)),
+                        level = level.get(), required = required.get(), "request refused: level too low"
+                    ),
+                }
+                Verdict::Reject(self.rejection(denial, head.method, &*head.headers))
+            }
+        }
+    }
+
+    /// How to answer a denied request: 401 (with `WWW-Authenticate: Bearer` when
+    /// bearer tokens are accepted), 403, or, for unauthenticated requests that
+    /// accept `text/html` when a login URL is configured, a redirect to it (302
+    /// for `GET`/`HEAD`, 303 otherwise). A 403 is never turned into a redirect:
+    /// logging in again would not help.
+    pub fn rejection(&self, denial: Denial, method: &str, headers: &impl HeaderAccess) -> Rejection {
+        let redirect = match (&denial, &self.login_url) {
+            (Denial::Unauthenticated { .. }, Some(url)) if accepts_html(headers) => Some(url.clone()),
+            _ => None,
+        };
+        let kind = match redirect {
+            Some(location) => {
+                let status = if method == "GET" || method == "HEAD" {
+                    StatusCode::FOUND
+                } else {
+                    StatusCode::SEE_OTHER
+                };
+                RejectionKind::Redirect { status, location }
+            }
+            None => match denial {
+                Denial::Unauthenticated { .. } => RejectionKind::Unauthorized {
+                    bearer: self.accept_bearer,
+                },
+                Denial::Forbidden { .. } => RejectionKind::Forbidden,
+            },
+        };
+        Rejection { denial, kind }
+    }
+}
+
+/// Removes every header whose name folds (case, `_`) to one of `names`.
+fn strip_matching(headers: &mut impl HeaderAccessMut, names: &[HeaderName]) -> usize {
+    let matches = |candidate: &str| names.iter().any(|n| same_header_name(candidate, n.as_str()));
+    // Allocate only when there is something to remove, which is rare.
+    if !headers.header_names().any(matches) {
+        return 0;
+    }
+    let doomed: Vec<String> = headers.header_names().filter(|n| matches(n)).map(str::to_owned).collect();
+    for name in &doomed {
+        headers.remove_header(name);
+    }
+    doomed.len()
+}
+
+/// Whether any `Accept` header lists `text/html` with a non-zero quality.
+fn accepts_html(headers: &impl HeaderAccess) -> bool {
+    headers
+        .header_values("accept")
+        .flat_map(|v| v.split(|&b| b == b','))
+        .any(|range| {
+            let mut parts = range.split(|&b| b == b';');
+            let media = parts.next().unwrap_or_default().trim_ascii();
+            media.eq_ignore_ascii_case(b"text/html")
+                && !parts.any(|p| {
+                    let p = p.trim_ascii();
+                    p.len() >= 2
+                        && p.get(..2).is_some_and(|k| k.eq_ignore_ascii_case(b"q="))
+                        && p.get(2..).is_some_and(|q| q.iter().all(|&c| c == b'0' || c == b'.'))
+                })
+        })
+}
+
+/// What an adapter hands to [`Authenticator::process`]: the parts of a request
+/// that matter, with mutable headers.
+#[derive(Debug)]
+pub struct RequestHead<'a, H> {
+    /// The method, e.g. `"GET"` (decides between 302 and 303 redirects).
+    pub method: &'a str,
+    /// The query string without `?`.
+    pub query: Option<&'a str>,
+    /// The request's headers; sanitised and, with downstream headers, extended.
+    pub headers: &'a mut H,
+}
+
+/// What a route demands of a request.
+///
+/// ```
+/// use organizr_auth_core::{GroupLevel, Policy};
+/// let admin_only = Policy::require(GroupLevel::ADMIN);
+/// let public = Policy::pass_through().with_downstream_headers(true);
+/// assert_eq!(public.required(), GroupLevel::GUEST);
+/// assert!(!admin_only.downstream_headers());
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    required: GroupLevel,
+    downstream_headers: bool,
+}
+
+impl Policy {
+    /// Requests below `required` are refused (401 when anonymous, 403 when the
+    /// level is too low).
+    pub const fn require(required: GroupLevel) -> Self {
+        Self {
+            required,
+            downstream_headers: false,
+        }
+    }
+
+    /// Never refuses: only attaches the identity (requires
+    /// [`GroupLevel::GUEST`]).
+    pub const fn pass_through() -> Self {
+        Self::require(GroupLevel::GUEST)
+    }
+
+    /// Whether to write the verified identity onto the request as
+    /// [`DOWNSTREAM_HEADERS`] (after removing any copies it already had).
+    pub const fn with_downstream_headers(mut self, enabled: bool) -> Self {
+        self.downstream_headers = enabled;
+        self
+    }
+
+    /// The level required.
+    pub const fn required(&self) -> GroupLevel {
+        self.required
+    }
+
+    /// Whether downstream headers are written.
+    pub const fn downstream_headers(&self) -> bool {
+        self.downstream_headers
+    }
+}
+
+/// The outcome of [`Authenticator::process`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub enum Verdict {
+    /// Let the request through, with this authentication attached.
+    Allow(Authentication),
+    /// Answer with this rejection instead.
+    Reject(Rejection),
+}
+
+/// A refused request's answer, ready for an adapter to turn into a response.
+/// The body is safe to show anyone; the precise reason is in
+/// [`Rejection::denial`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    denial: Denial,
+    kind: RejectionKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RejectionKind {
+    Unauthorized { bearer: bool },
+    Forbidden,
+    Redirect { status: StatusCode, location: HeaderValue },
+}
+
+impl Rejection {
+    /// Why the request was refused.
+    pub fn denial(&self) -> &Denial {
+        &self.denial
+    }
+
+    /// 401, 403, or 302/303 for a login redirect.
+    pub fn status(&self) -> StatusCode {
+        match &self.kind {
+            RejectionKind::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
+            RejectionKind::Forbidden => StatusCode::FORBIDDEN,
+            RejectionKind::Redirect { status, .. } => *status,
+        }
+    }
+
+    /// Whether this is a redirect to the login page.
+    pub fn is_redirect(&self) -> bool {
+        matches!(self.kind, RejectionKind::Redirect { .. })
+    }
+
+    /// Headers the response must carry: `WWW-Authenticate` or `Location`, and a
+    /// plain-text `Content-Type`.
+    pub fn headers(&self) -> impl Iterator<Item = (HeaderName, HeaderValue)> {
+        let extra = match &self.kind {
+            RejectionKind::Unauthorized { bearer: true } => Some((
+                http::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"Organizr\""),
+            )),
+            RejectionKind::Unauthorized { bearer: false } | RejectionKind::Forbidden => None,
+            RejectionKind::Redirect { location, .. } => Some((http::header::LOCATION, location.clone())),
+        };
+        [(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        )]
+        .into_iter()
+        .chain(extra)
+    }
+
+    /// A short plain-text body that reveals nothing about the reason.
+    pub fn body(&self) -> &'static str {
+        match &self.kind {
+            RejectionKind::Unauthorized { .. } => "401 Unauthorized: sign in to Organizr\n",
+            RejectionKind::Forbidden => "403 Forbidden: your Organizr group may not open this\n",
+            RejectionKind::Redirect { .. } => "sign in to Organizr\n",
+        }
+    }
+
+    /// The rejection as an `http::Response` with a `String` body.
+    ///
+    /// ```
+    /// use http::{HeaderMap, StatusCode};
+    /// use organizr_auth_core::{Authenticator, Config, Denial, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+    /// let rejection = auth.rejection(Denial::Unauthenticated { refused: None }, "GET", &HeaderMap::new());
+    /// let response = rejection.to_response();
+    /// assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    /// assert_eq!(response.headers()["www-authenticate"], "Bearer realm=\"Organizr\"");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_response(&self) -> http::Response<String> {
+        let mut response = http::Response::new(self.body().to_owned());
+        *response.status_mut() = self.status();
+        response.headers_mut().extend(self.headers());
+        response
+    }
+}

@@ -1,0 +1,241 @@
+//! Finding Organizr credentials in a request: the token cookie, an
+//! `Authorization: Bearer` token, and Organizr's API key.
+//!
+//! This module only *finds*; the [`Authenticator`](crate::Authenticator) decides.
+//!
+//! # Security
+//! Organizr writes its cookie twice (once for the parent domain, once for the
+//! host), so a browser can send the same name twice, one copy stale. Every copy is
+//! returned; the authenticator ignores copies that do not validate and refuses the
+//! request when two valid copies name different users. The number of copies is
+//! capped ([`MAX_TOKEN_CANDIDATES`]) so that a request stuffed with cookies cannot
+//! buy unbounded HMAC work.
+
+use crate::HeaderAccess;
+
+/// The most token copies (cookies plus bearer) checked for one request. Real
+/// browsers send at most two; more is refused outright.
+pub const MAX_TOKEN_CANDIDATES: usize = 8;
+
+/// The name of Organizr's session cookie for the instance with this `uuid`:
+/// `organizr_token_<uuid>`, or `organizr_token_temp` when the uuid is empty.
+///
+/// ```
+/// use organizr_auth_core::credentials::cookie_name;
+/// assert_eq!(cookie_name("0b7e4c1a"), "organizr_token_0b7e4c1a");
+/// assert_eq!(cookie_name(""), "organizr_token_temp");
+/// ```
+pub fn cookie_name(uuid: &str) -> String {
+    if uuid.is_empty() {
+        "organizr_token_temp".to_owned()
+    } else {
+        format!("organizr_token_{uuid}")
+    }
+}
+
+/// The values of every cookie called `name`, across all `Cookie` header lines, in
+/// order. Values that are not UTF-8 are skipped (no Organizr token is); a value in
+/// double quotes is unquoted (RFC 6265 allows it).
+///
+/// ```
+/// use http::HeaderMap;
+/// use organizr_auth_core::credentials::cookie_values;
+/// let mut h = HeaderMap::new();
+/// h.append("cookie", "theme=dark; organizr_token_x=abc".parse()?);
+/// h.append("cookie", "organizr_token_x=\"def\"".parse()?);
+/// let found: Vec<&str> = cookie_values(&h, "organizr_token_x").collect();
+/// assert_eq!(found, ["abc", "def"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn cookie_values<'a>(
+    headers: &'a impl HeaderAccess,
+    name: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
+    headers
+        .header_values("cookie")
+        .flat_map(|line| line.split(|&b| b == b';'))
+        .filter_map(move |pair| {
+            let pair = pair.trim_ascii();
+            let eq = pair.iter().position(|&b| b == b'=')?;
+            let (key, value) = pair.split_at(eq);
+            if key.trim_ascii() != name.as_bytes() {
+                return None;
+            }
+            // `value` starts with the `=`.
+            let value = value.get(1..)?.trim_ascii();
+            let value = value
+                .strip_prefix(b"\"")
+                .and_then(|v| v.strip_suffix(b"\""))
+                .unwrap_or(value);
+            std::str::from_utf8(value).ok()
+        })
+}
+
+/// Tokens in `Authorization: Bearer <token>` headers (scheme case-insensitive).
+/// Other schemes are ignored.
+///
+/// ```
+/// use http::HeaderMap;
+/// use organizr_auth_core::credentials::bearer_tokens;
+/// let mut h = HeaderMap::new();
+/// h.append("authorization", "bearer abc.def.ghi".parse()?);
+/// h.append("authorization", "Basic Zm9vOmJhcg==".parse()?);
+/// assert_eq!(bearer_tokens(&h).collect::<Vec<_>>(), ["abc.def.ghi"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn bearer_tokens(headers: &impl HeaderAccess) -> impl Iterator<Item = &str> {
+    headers.header_values("authorization").filter_map(|value| {
+        let scheme = value.get(..7)?;
+        if !scheme.eq_ignore_ascii_case(b"bearer ") {
+            return None;
+        }
+        let token = value.get(7..)?.trim_ascii();
+        std::str::from_utf8(token).ok().filter(|t| !t.is_empty())
+    })
+}
+
+/// The API keys a request presents: every `Token` header value, and, when
+/// `query` is given, every `apikey` parameter of the query string
+/// (percent-decoded). Empty values are not keys.
+///
+/// ```
+/// use http::HeaderMap;
+/// use organizr_auth_core::credentials::api_keys;
+/// let mut h = HeaderMap::new();
+/// h.append("token", "abc".parse()?);
+/// let keys: Vec<Vec<u8>> = api_keys(&h, Some("x=1&apikey=d%65f")).map(|k| k.into_owned()).collect();
+/// assert_eq!(keys, [b"abc".to_vec(), b"def".to_vec()]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn api_keys<'a>(
+    headers: &'a impl HeaderAccess,
+    query: Option<&'a str>,
+) -> impl Iterator<Item = std::borrow::Cow<'a, [u8]>> + 'a {
+    let from_headers = headers
+        .header_values("token")
+        .map(<[u8]>::trim_ascii)
+        .map(std::borrow::Cow::Borrowed);
+    let from_query = query
+        .into_iter()
+        .flat_map(|q| q.split('&'))
+        .filter_map(|pair| {
+            let (key, value) = pair.split_once('=')?;
+            (key == "apikey").then(|| percent_decode(value.as_bytes()))
+        });
+    from_headers.chain(from_query).filter(|k| !k.is_empty())
+}
+
+/// Decodes `%XX` escapes and `+` (a space in query strings). A `%` not followed by
+/// two hex digits is kept as it is.
+fn percent_decode(input: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if !input.iter().any(|&b| b == b'%' || b == b'+') {
+        return std::borrow::Cow::Borrowed(input);
+    }
+    let hex = |b: u8| (b as char).to_digit(16);
+    let mut out = Vec::with_capacity(input.len());
+    let mut rest = input;
+    while let Some((&b, tail)) = rest.split_first() {
+        rest = tail;
+        match b {
+            b'+' => out.push(b' '),
+            b'%' => match (tail.first().and_then(|&h| hex(h)), tail.get(1).and_then(|&l| hex(l))) {
+                (Some(h), Some(l)) => {
+                    // Two hex digits make a value below 256.
+                    out.push((h * 16 + l) as u8);
+                    rest = tail.get(2..).unwrap_or_default();
+                }
+                _ => out.push(b'%'),
+            },
+            _ => out.push(b),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderMap;
+    use proptest::prelude::*;
+
+    fn map(lines: &[(&str, &[u8])]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (n, v) in lines {
+            h.append(http::HeaderName::from_bytes(n.as_bytes()).unwrap(), http::HeaderValue::from_bytes(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn cookie_table() {
+        let name = "organizr_token_u";
+        let cases: &[(&[(&str, &[u8])], &[&str])] = &[
+            (&[], &[]),
+            (&[("cookie", b"organizr_token_u=t1")], &["t1"]),
+            (&[("cookie", b"a=1;organizr_token_u=t1;b=2")], &["t1"]),
+            (&[("cookie", b" a=1 ;  organizr_token_u = t1 ; b=2")], &["t1"]),
+            (&[("cookie", b"a=1"), ("cookie", b"organizr_token_u=t2")], &["t2"]),
+            (&[("cookie", b"organizr_token_u=t1; organizr_token_u=t2")], &["t1", "t2"]),
+            (&[("cookie", b"organizr_token_uu=t1; xorganizr_token_u=t2")], &[]),
+            (&[("cookie", b"organizr_token_u")], &[]),
+            (&[("cookie", b"organizr_token_u=")], &[""]),
+            (&[("cookie", b"organizr_token_u=\"q\"")], &["q"]),
+            (&[("cookie", b"organizr_token_u=\xff")], &[]),
+            (&[("cookie", b"Organizr_Token_U=t1")], &[]),
+            (&[("x-cookie", b"organizr_token_u=t1")], &[]),
+        ];
+        for (lines, want) in cases {
+            let h = map(lines);
+            let got: Vec<&str> = cookie_values(&h, name).collect();
+            assert_eq!(&got, want, "{lines:?}");
+        }
+    }
+
+    #[test]
+    fn bearer_table() {
+        let cases: &[(&[u8], Option<&str>)] = &[
+            (b"Bearer abc", Some("abc")),
+            (b"BEARER  abc ", Some("abc")),
+            (b"Bearer ", None),
+            (b"Bearer", None),
+            (b"Basic abc", None),
+            (b"Bearerabc", None),
+        ];
+        for (v, want) in cases {
+            let h = map(&[("authorization", v)]);
+            assert_eq!(bearer_tokens(&h).next(), *want, "{v:?}");
+        }
+    }
+
+    #[test]
+    fn api_key_sources() {
+        let h = map(&[("token", b" k1 ")]);
+        let got: Vec<_> = api_keys(&h, None).collect();
+        assert_eq!(got, [&b"k1"[..]]);
+        // The query is read only when the caller passes it.
+        let got: Vec<_> = api_keys(&h, Some("apikey=k2&apikey=&apikeyx=k3")).collect();
+        assert_eq!(got, [&b"k1"[..], b"k2"]);
+        assert_eq!(percent_decode(b"a%2Bb+c%zz%4"), &b"a+b c%zz%4"[..]);
+    }
+
+    proptest! {
+        #[test]
+        fn cookie_parser_never_panics(v in proptest::collection::vec(any::<u8>(), 0..256)) {
+            if let Ok(value) = http::HeaderValue::from_bytes(&v) {
+                let mut h = HeaderMap::new();
+                h.append("cookie", value);
+                for found in cookie_values(&h, "organizr_token_u") {
+                    prop_assert!(!found.contains(';'));
+                }
+            }
+        }
+
+        #[test]
+        fn query_parser_never_panics(q in "\\PC{0,64}") {
+            let h = HeaderMap::new();
+            for key in api_keys(&h, Some(&q)) {
+                prop_assert!(!key.is_empty());
+            }
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! Who a request comes from, and why it may or may not go on.
+//!
+//! [`Authentication`] is what the [`Authenticator`](crate::Authenticator) resolves
+//! from a request: an [`Identity`], or anonymous with the reason a presented
+//! credential was refused. [`Authentication::authorize`] then compares it with a
+//! required [`GroupLevel`], giving a [`Denial`] that knows its status code.
+
+use std::fmt;
+
+use http::{HeaderName, HeaderValue, StatusCode};
+use serde::Serialize;
+
+use crate::proxy::ProxyHeaderError;
+use crate::{Claims, GroupLevel, TokenError};
+
+/// Where an identity came from.
+///
+/// ```
+/// use organizr_auth_core::Source;
+/// assert_eq!(serde_json::to_string(&Source::ApiKey)?, "\"api_key\"");
+/// assert_eq!(Source::Proxy.as_str(), "proxy");
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Source {
+    /// Organizr's session token (cookie, or `Authorization: Bearer`).
+    Token,
+    /// A trusted reverse proxy's identity header.
+    Proxy,
+    /// Organizr's global API key.
+    ApiKey,
+}
+
+impl Source {
+    /// `"token"`, `"proxy"` or `"api_key"`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Source::Token => "token",
+            Source::Proxy => "proxy",
+            Source::ApiKey => "api_key",
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The username Organizr's API key acts as.
+pub const API_KEY_USER: &str = "Organizr API";
+
+/// A verified user.
+///
+/// ```
+/// use organizr_auth_core::{GroupLevel, Identity, Source};
+/// let alice = Identity::new("alice", GroupLevel::USER, Source::Proxy);
+/// assert!(alice.group_id.permits(GroupLevel::LOGGED_IN));
+/// assert_eq!(alice.group_name(), Some("User"));
+/// ```
+#[derive(Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
+pub struct Identity {
+    /// The username.
+    pub username: String,
+    /// The user's group level.
+    pub group_id: GroupLevel,
+    /// The group's name, when known (tokens carry it; proxies and the API key do
+    /// not).
+    pub group: Option<String>,
+    /// The e-mail address, when known.
+    pub email: Option<String>,
+    /// Organizr's numeric user id, when known.
+    pub user_id: Option<u64>,
+    /// The avatar URL, when known.
+    #[serde(skip)]
+    pub image: Option<String>,
+    /// Where the identity came from.
+    pub source: Source,
+}
+
+impl Identity {
+    /// An identity with only a name, a level and a source.
+    pub fn new(username: impl Into<String>, group_id: GroupLevel, source: Source) -> Self {
+        Self {
+            username: username.into(),
+            group_id,
+            group: None,
+            email: None,
+            user_id: None,
+            image: None,
+            source,
+        }
+    }
+
+    /// The identity a validated token describes.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Claims, Identity, Source};
+    /// let claims = Claims::from_json(br#"{"iss":"Organizr","aud":"Organizr","exp":2e9,"name":"root","groupID":0,"group":"Admin"}"#)?;
+    /// let id = Identity::from_claims(claims);
+    /// assert_eq!((id.username.as_str(), id.source), ("root", Source::Token));
+    /// # Ok::<(), organizr_auth_core::TokenError>(())
+    /// ```
+    pub fn from_claims(claims: Claims) -> Self {
+        Self {
+            username: claims.username,
+            group_id: claims.group_id,
+            group: claims.group,
+            email: claims.email,
+            user_id: claims.user_id,
+            image: claims.image,
+            source: Source::Token,
+        }
+    }
+
+    /// The group's name: the token's `group` claim, else the built-in name of the
+    /// level (`"Admin"` ... `"User"`), else `None` for an unnamed custom group.
+    pub fn group_name(&self) -> Option<&str> {
+        self.group.as_deref().or(self.group_id.builtin_name())
+    }
+
+    /// The headers that carry this identity to an application or a reverse
+    /// proxy: `Remote-User`, `Remote-Email`, `Remote-Groups` (group name) and
+    /// Organizr's `X-Organizr-User`, `X-Organizr-Email`, `X-Organizr-Group`
+    /// (numeric level). Headers whose value is unknown are left out.
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Identity, Source};
+    /// let id = Identity::new("alice", GroupLevel::USER, Source::Token);
+    /// let headers: Vec<_> = id.headers().map(|(n, v)| format!("{n}: {}", v.to_str().unwrap_or(""))).collect();
+    /// assert!(headers.contains(&"x-organizr-group: 4".to_string()));
+    /// assert!(headers.contains(&"remote-groups: User".to_string()));
+    /// ```
+    pub fn headers(&self) -> impl Iterator<Item = (HeaderName, HeaderValue)> + '_ {
+        // Every text here passed `is_clean_text` (no control characters), so it is
+        // a valid header value; `from_str` failing would mean a bug, and the header
+        // is then left out rather than written wrongly.
+        let text = |v: Option<&str>| v.and_then(|s| HeaderValue::from_str(s).ok());
+        let user = text(Some(&self.username));
+        let email = text(self.email.as_deref());
+        let group = text(self.group_name());
+        let level = HeaderValue::from(self.group_id.get());
+        [
+            (DOWNSTREAM_HEADERS[0].clone(), user.clone()),
+            (DOWNSTREAM_HEADERS[1].clone(), email.clone()),
+            (DOWNSTREAM_HEADERS[2].clone(), group),
+            (DOWNSTREAM_HEADERS[3].clone(), user),
+            (DOWNSTREAM_HEADERS[4].clone(), email),
+            (DOWNSTREAM_HEADERS[5].clone(), Some(level)),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+    }
+}
+
+/// The headers [`Identity::headers`] writes, in its order.
+pub const DOWNSTREAM_HEADERS: [HeaderName; 6] = [
+    HeaderName::from_static("remote-user"),
+    HeaderName::from_static("remote-email"),
+    HeaderName::from_static("remote-groups"),
+    HeaderName::from_static("x-organizr-user"),
+    HeaderName::from_static("x-organizr-email"),
+    HeaderName::from_static("x-organizr-group"),
+];
+
+impl fmt::Debug for Identity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Identity")
+            .field("username", &self.username)
+            .field("group_id", &self.group_id)
+            .field("group", &self.group)
+            .field("user_id", &self.user_id)
+            .field("source", &self.source)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a credential that was present did not give an identity.
+///
+/// ```
+/// use organizr_auth_core::{Refusal, TokenError};
+/// let r = Refusal::Token(TokenError::Expired);
+/// assert_eq!(r.to_string(), "token refused: token has expired");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The (only, or every) token failed validation; the first reason is kept.
+    #[error("token refused: {0}")]
+    Token(#[source] TokenError),
+    /// More token copies than are worth checking (a hostile request).
+    #[error("too many token cookies")]
+    TooManyTokens,
+    /// Valid credentials named different users (two token cookies, a token and a
+    /// proxy header, or a token and the API key).
+    #[error("credentials name different users")]
+    Conflict,
+    /// A trusted proxy's identity header was repeated or malformed.
+    #[error("proxy identity header refused: {0}")]
+    ProxyHeader(#[source] ProxyHeaderError),
+    /// An API key was presented and did not match.
+    #[error("API key does not match")]
+    ApiKey,
+}
+
+/// The result of resolving a request's credentials.
+///
+/// ```
+/// use organizr_auth_core::{Authentication, GroupLevel, Identity, Source};
+/// let anonymous = Authentication::Anonymous { refused: None };
+/// assert_eq!(anonymous.level(), GroupLevel::GUEST);
+/// assert!(anonymous.authorize(GroupLevel::GUEST).is_ok());
+/// assert!(anonymous.authorize(GroupLevel::LOGGED_IN).is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Authentication {
+    /// A verified identity.
+    Authenticated(Identity),
+    /// No identity: no credential, or every credential was refused.
+    Anonymous {
+        /// Why a presented credential was refused; `None` when there was none.
+        refused: Option<Refusal>,
+    },
+}
+
+impl Authentication {
+    /// The identity, if any.
+    pub fn identity(&self) -> Option<&Identity> {
+        match self {
+            Authentication::Authenticated(id) => Some(id),
+            Authentication::Anonymous { .. } => None,
+        }
+    }
+
+    /// Takes the identity out, if any.
+    pub fn into_identity(self) -> Option<Identity> {
+        match self {
+            Authentication::Authenticated(id) => Some(id),
+            Authentication::Anonymous { .. } => None,
+        }
+    }
+
+    /// The effective level: the identity's, or [`GroupLevel::GUEST`].
+    pub fn level(&self) -> GroupLevel {
+        self.identity().map_or(GroupLevel::GUEST, |id| id.group_id)
+    }
+
+    /// Whether this request may access something that requires `required`.
+    /// Anonymous requests pass only [`GroupLevel::GUEST`].
+    pub fn authorize(&self, required: GroupLevel) -> Result<(), Denial> {
+        match self {
+            Authentication::Authenticated(id) if id.group_id.permits(required) => Ok(()),
+            Authentication::Authenticated(id) => Err(Denial::Forbidden {
+                level: id.group_id,
+                required,
+            }),
+            Authentication::Anonymous { .. } if GroupLevel::GUEST.permits(required) => Ok(()),
+            Authentication::Anonymous { refused } => Err(Denial::Unauthenticated {
+                refused: refused.clone(),
+            }),
+        }
+    }
+}
+
+/// Why a request may not go on.
+///
+/// ```
+/// use http::StatusCode;
+/// use organizr_auth_core::{Denial, GroupLevel};
+/// let d = Denial::Forbidden { level: GroupLevel::USER, required: GroupLevel::ADMIN };
+/// assert_eq!(d.status(), StatusCode::FORBIDDEN);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Denial {
+    /// No identity (401).
+    #[error("authentication required")]
+    Unauthenticated {
+        /// Why a presented credential was refused, if one was.
+        refused: Option<Refusal>,
+    },
+    /// An identity whose level is not enough (403).
+    #[error("group level {level} does not reach required level {required}")]
+    Forbidden {
+        /// The user's level.
+        level: GroupLevel,
+        /// The level required.
+        required: GroupLevel,
+    },
+}
+
+impl Denial {
+    /// 401 for [`Denial::Unauthenticated`], 403 for [`Denial::Forbidden`].
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Denial::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+            Denial::Forbidden { .. } => StatusCode::FORBIDDEN,
+        }
+    }
+}

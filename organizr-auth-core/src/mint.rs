@@ -1,0 +1,225 @@
+//! Making Organizr-shaped tokens, for tests, demos and the `mint-token` example.
+//!
+//! Only compiled with the `mint` feature. Validation never needs it.
+//!
+//! # Security
+//! Whoever holds the key can mint a token for any user at any level: that is
+//! exactly why the key must stay secret. Nothing here weakens validation; it only
+//! does what Organizr's `createToken()` does.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
+use serde::Serialize;
+use sha2::Sha256;
+
+use crate::{GroupLevel, Secret};
+
+/// Builds a token with Organizr's exact header and claim layout
+/// (`iss`, `aud`, `jti`, `iat`, `nbf`, `exp`, `name`, `group`, `groupID`,
+/// `email`, `image`, `userID`), float times with microseconds by default.
+///
+/// ```
+/// use std::time::Duration;
+/// use organizr_auth_core::{GroupLevel, Secret, TokenValidator, mint::TokenBuilder};
+///
+/// let key = Secret::new("demo-organizr-hash-with-enough-bytes")?;
+/// let token = TokenBuilder::new("alice", GroupLevel::USER)
+///     .email("alice@example.org")
+///     .lifetime(Duration::from_secs(3600))
+///     .sign(&key);
+/// let claims = TokenValidator::new(&key).validate(&token)?;
+/// assert_eq!(claims.username, "alice");
+/// assert_eq!(claims.group.as_deref(), Some("User"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct TokenBuilder {
+    username: String,
+    group_id: GroupLevel,
+    group: Option<String>,
+    email: String,
+    image: String,
+    user_id: u64,
+    issued_at: SystemTime,
+    lifetime: Duration,
+    integer_times: bool,
+    legacy_username: bool,
+}
+
+impl TokenBuilder {
+    /// A token for `username` at `group_id`, issued now, valid for one day
+    /// (Organizr's default without "remember me").
+    pub fn new(username: impl Into<String>, group_id: GroupLevel) -> Self {
+        Self {
+            username: username.into(),
+            group_id,
+            group: None,
+            email: String::new(),
+            image: String::new(),
+            user_id: 1,
+            issued_at: SystemTime::now(),
+            lifetime: Duration::from_secs(86_400),
+            integer_times: false,
+            legacy_username: false,
+        }
+    }
+
+    /// The group's display name; defaults to the built-in name of the level.
+    pub fn group_name(mut self, name: impl Into<String>) -> Self {
+        self.group = Some(name.into());
+        self
+    }
+
+    /// The e-mail address (Organizr writes `""` when there is none).
+    pub fn email(mut self, email: impl Into<String>) -> Self {
+        self.email = email.into();
+        self
+    }
+
+    /// The avatar URL.
+    pub fn image(mut self, image: impl Into<String>) -> Self {
+        self.image = image.into();
+        self
+    }
+
+    /// Organizr's numeric user id.
+    pub fn user_id(mut self, id: u64) -> Self {
+        self.user_id = id;
+        self
+    }
+
+    /// When the token was issued (also its `nbf`).
+    pub fn issued_at(mut self, at: SystemTime) -> Self {
+        self.issued_at = at;
+        self
+    }
+
+    /// How long the token is valid.
+    pub fn lifetime(mut self, lifetime: Duration) -> Self {
+        self.lifetime = lifetime;
+        self
+    }
+
+    /// Whole-second times, as Organizr wrote them before lcobucci/jwt 4.
+    pub fn integer_times(mut self) -> Self {
+        self.integer_times = true;
+        self
+    }
+
+    /// The pre-September-2021 `username` claim instead of `name`.
+    pub fn legacy_username_claim(mut self) -> Self {
+        self.legacy_username = true;
+        self
+    }
+
+    /// Signs the token with HS256 under `key`.
+    pub fn sign(&self, key: &Secret) -> String {
+        let iat = self
+            .issued_at
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let exp = iat.saturating_add(self.lifetime);
+        let time = |d: Duration| {
+            if self.integer_times {
+                Time::Int(d.as_secs())
+            } else {
+                // Microsecond precision, as PHP's DateTimeImmutable gives.
+                Time::Float((d.as_micros() as f64) / 1e6)
+            }
+        };
+        let group = self
+            .group
+            .clone()
+            .or_else(|| self.group_id.builtin_name().map(str::to_owned))
+            .unwrap_or_default();
+        let (name, username) = if self.legacy_username {
+            (None, Some(self.username.as_str()))
+        } else {
+            (Some(self.username.as_str()), None)
+        };
+        let claims = OrganizrClaims {
+            iss: "Organizr",
+            aud: "Organizr",
+            jti: "4f1g23a12aa",
+            iat: time(iat),
+            nbf: time(iat),
+            exp: time(exp),
+            name,
+            username,
+            group: &group,
+            group_id: self.group_id.get(),
+            email: &self.email,
+            image: &self.image,
+            user_id: self.user_id,
+        };
+        sign_json(br#"{"typ":"JWT","alg":"HS256"}"#, &claims, key)
+    }
+}
+
+/// Signs any header and payload with HS256: for building hostile tokens in tests.
+/// The result is a well-signed token whatever the JSON says.
+///
+/// ```
+/// use organizr_auth_core::{Secret, TokenError, TokenValidator, mint::sign_raw};
+/// let key = Secret::new("k")?;
+/// let token = sign_raw(br#"{"alg":"HS256","crit":["exp"]}"#, br#"{}"#, &key);
+/// assert_eq!(TokenValidator::new(&key).validate(&token), Err(TokenError::UnsupportedHeader("crit")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn sign_raw(header: &[u8], payload: &[u8], key: &Secret) -> String {
+    let mut token = URL_SAFE_NO_PAD.encode(header);
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(payload, &mut token);
+    let mac = hmac_sha256(key, token.as_bytes());
+    token.push('.');
+    URL_SAFE_NO_PAD.encode_string(mac, &mut token);
+    token
+}
+
+fn sign_json(header: &[u8], claims: &OrganizrClaims<'_>, key: &Secret) -> String {
+    // Serialising a struct of strings and numbers cannot fail.
+    let payload = serde_json::to_vec(claims).unwrap_or_default();
+    sign_raw(header, &payload, key)
+}
+
+fn hmac_sha256(key: &Secret, data: &[u8]) -> [u8; 32] {
+    match <Hmac<Sha256> as Mac>::new_from_slice(key.expose()) {
+        Ok(mut mac) => {
+            mac.update(data);
+            mac.finalize().into_bytes().into()
+        }
+        // HMAC accepts keys of any length.
+        Err(_) => [0; 32],
+    }
+}
+
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Time {
+    Int(u64),
+    Float(f64),
+}
+
+#[derive(Serialize)]
+struct OrganizrClaims<'a> {
+    iss: &'a str,
+    aud: &'a str,
+    jti: &'a str,
+    iat: Time,
+    nbf: Time,
+    exp: Time,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    username: Option<&'a str>,
+    group: &'a str,
+    #[serde(rename = "groupID")]
+    group_id: u16,
+    email: &'a str,
+    image: &'a str,
+    #[serde(rename = "userID")]
+    user_id: u64,
+}

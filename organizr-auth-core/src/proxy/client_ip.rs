@@ -1,0 +1,273 @@
+//! The client address behind trusted proxies, for logs and rate limits.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use http::HeaderMap;
+use http::header::{FORWARDED, HeaderValue};
+
+use super::{Peer, TrustedProxies};
+
+/// At most this many forwarding entries are examined; beyond, fail closed.
+const MAX_ENTRIES: usize = 64;
+
+impl TrustedProxies {
+    /// The client's address, for logs and rate limits: **never for identity**.
+    ///
+    /// - Untrusted peer: headers are ignored; the peer's (canonical) IP, or
+    ///   `None` for a UNIX or unknown peer.
+    /// - Trusted peer: the `X-Forwarded-For` values (all header lines, in
+    ///   order, comma-separated) are walked from the right and the first
+    ///   address that is not itself trusted is returned, like nginx's
+    ///   `real_ip_recursive on`. Only without any `X-Forwarded-For` line are
+    ///   the RFC 7239 `Forwarded` `for=` parameters walked the same way.
+    ///   Without either header: the peer's IP (`None` for a UNIX peer).
+    /// - If every entry is trusted, the leftmost entry is returned (as nginx
+    ///   does); it is then a trusted address itself.
+    /// - Fail closed: an entry that is not an address (garbage, empty,
+    ///   `unknown`, an `_obfuscated` node, non-ASCII bytes, a `Forwarded`
+    ///   element without exactly one `for=`, a quoted value containing `,`
+    ///   or `;`), or more than 64 entries to examine, yields the peer's IP
+    ///   (`None` for a UNIX peer). Entries left of the returned address are
+    ///   never looked at.
+    ///
+    /// Entries may carry a port (`1.2.3.4:5678`, `[::1]:80`); returned
+    /// addresses are canonical (IPv4-mapped IPv6 becomes IPv4).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use organizr_auth_core::proxy::{Peer, TrustedProxies};
+    /// use http::{HeaderMap, HeaderValue};
+    /// use std::net::IpAddr;
+    ///
+    /// let proxies = TrustedProxies::parse("10.0.0.0/8")?;
+    /// let mut headers = HeaderMap::new();
+    /// headers.append("x-forwarded-for", HeaderValue::from_static("6.6.6.6, 203.0.113.7, 10.0.0.2"));
+    ///
+    /// let via_proxy = Peer::from("10.0.0.1".parse::<IpAddr>()?);
+    /// assert_eq!(proxies.client_ip(&via_proxy, &headers), Some("203.0.113.7".parse()?));
+    ///
+    /// let direct = Peer::from("198.51.100.1".parse::<IpAddr>()?);
+    /// assert_eq!(proxies.client_ip(&direct, &headers), Some("198.51.100.1".parse()?));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn client_ip(&self, peer: &Peer, headers: &HeaderMap) -> Option<IpAddr> {
+        let peer_ip = peer.ip();
+        if !self.trusts(peer) {
+            return peer_ip;
+        }
+        let xff = headers.get_all("x-forwarded-for");
+        let walked = if xff.iter().next().is_some() {
+            self.walk(xff.iter(), xff_entry)
+        } else {
+            let forwarded = headers.get_all(FORWARDED);
+            if forwarded.iter().next().is_none() {
+                return peer_ip;
+            }
+            self.walk(forwarded.iter(), forwarded_element)
+        };
+        walked.or(peer_ip)
+    }
+
+    /// Walks comma-separated entries of `values` from the right; `None` means
+    /// fail closed.
+    fn walk<'a>(
+        &self,
+        values: impl DoubleEndedIterator<Item = &'a HeaderValue>,
+        parse: fn(&str) -> Option<IpAddr>,
+    ) -> Option<IpAddr> {
+        let mut examined = 0;
+        let mut leftmost = None;
+        for value in values.rev() {
+            for entry in value.to_str().ok()?.rsplit(',') {
+                examined += 1;
+                if examined > MAX_ENTRIES {
+                    return None;
+                }
+                let ip = parse(entry)?.to_canonical();
+                if !self.trusts_ip(ip) {
+                    return Some(ip);
+                }
+                leftmost = Some(ip);
+            }
+        }
+        leftmost
+    }
+}
+
+/// One `X-Forwarded-For` entry: an address, optionally with a port.
+fn xff_entry(entry: &str) -> Option<IpAddr> {
+    node(entry.trim_matches([' ', '\t']))
+}
+
+/// The `for=` node of one `Forwarded` element, if it names an address.
+fn forwarded_element(element: &str) -> Option<IpAddr> {
+    let mut found = None;
+    for pair in element.split(';') {
+        if pair.trim_matches([' ', '\t']).is_empty() {
+            continue;
+        }
+        let (key, value) = pair.split_once('=')?;
+        if key.trim_matches([' ', '\t']).eq_ignore_ascii_case("for") {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(value.trim_matches([' ', '\t']));
+        }
+    }
+    let value = found?;
+    let value = match value.strip_prefix('"') {
+        Some(quoted) => quoted.strip_suffix('"')?,
+        None => value,
+    };
+    if value.contains(['"', '\\']) {
+        return None;
+    }
+    node(value)
+}
+
+/// `ip`, `ipv4:port`, `[ipv6]` or `[ipv6]:port`; `unknown` and `_obfuscated`
+/// nodes are not addresses.
+fn node(s: &str) -> Option<IpAddr> {
+    if let Some(rest) = s.strip_prefix('[') {
+        let (host, port) = rest.split_once(']')?;
+        if !port.is_empty() && !port.strip_prefix(':').is_some_and(valid_port) {
+            return None;
+        }
+        return host.parse::<Ipv6Addr>().ok().map(IpAddr::V6);
+    }
+    if let Ok(ip) = s.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    let (host, port) = s.split_once(':')?;
+    if !valid_port(port) {
+        return None;
+    }
+    host.parse::<Ipv4Addr>().ok().map(IpAddr::V4)
+}
+
+/// A decimal port, or an RFC 7239 obfuscated port (`_` then `[A-Za-z0-9._-]`).
+fn valid_port(port: &str) -> bool {
+    match port.strip_prefix('_') {
+        Some(obf) => obf
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')),
+        None => port.parse::<u16>().is_ok() && port.bytes().all(|b| b.is_ascii_digit()),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// `peer` is an IP, `unix` or `unknown`; `headers` is `x:…` (X-Forwarded-For)
+    /// and `f:…` (Forwarded) lines joined by `|`.
+    fn run(peer: &str, headers: &[u8]) -> Option<IpAddr> {
+        let peer = match peer {
+            "unix" => Peer::Unix,
+            "unknown" => Peer::Unknown,
+            ip => Peer::from(ip.parse::<IpAddr>().unwrap()),
+        };
+        let mut map = HeaderMap::new();
+        for line in headers.split(|&b| b == b'|').filter(|l| !l.is_empty()) {
+            let (name, value) = line.split_at(2);
+            let name = if name == b"x:" {
+                "x-forwarded-for"
+            } else {
+                "forwarded"
+            };
+            map.append(name, HeaderValue::from_bytes(value).unwrap());
+        }
+        TrustedProxies::parse("10.0.0.0/8, 2001:db8:1::/48, @")
+            .unwrap()
+            .client_ip(&peer, &map)
+    }
+
+    #[test]
+    fn client_ip_cases() {
+        let p = "10.0.0.1";
+        let cases: &[(&str, &[u8], &str)] = &[
+            // untrusted peers: headers ignored
+            ("198.51.100.1", b"x:1.1.1.1", "198.51.100.1"),
+            ("::ffff:198.51.100.1", b"f:for=1.1.1.1", "198.51.100.1"),
+            ("unknown", b"x:1.1.1.1", "-"),
+            // trusted peers, X-Forwarded-For
+            (p, b"", p),
+            ("unix", b"", "-"),
+            ("unix", b"x:203.0.113.9", "203.0.113.9"),
+            ("unix", b"x:nonsense", "-"),
+            (p, b"x:1.1.1.1, 203.0.113.9", "203.0.113.9"),
+            (
+                p,
+                b"x:1.1.1.1, 203.0.113.9, 10.9.9.9 ,\t10.0.0.3",
+                "203.0.113.9",
+            ),
+            (p, b"x:1.1.1.1, 203.0.113.9|x:10.0.0.2", "203.0.113.9"),
+            (p, b"x:203.0.113.9|x:192.0.2.4", "192.0.2.4"),
+            (p, b"x:10.0.0.7, 10.0.0.8", "10.0.0.7"),
+            (p, b"x:203.0.113.9, nonsense", p),
+            (p, b"x:nonsense, 203.0.113.9", "203.0.113.9"),
+            (p, b"x:203.0.113.9,,10.0.0.2", p),
+            (p, b"x:", p),
+            (p, b"x:unknown", p),
+            (p, b"x:203.0.113.9, \xff", p),
+            (p, b"x:fe80::1%eth0", p),
+            (p, b"x:[2001:db8::5]:80, 10.0.0.2:8080", "2001:db8::5"),
+            (p, b"x:[2001:db8::5]", "2001:db8::5"),
+            (p, b"x:203.0.113.9:5678", "203.0.113.9"),
+            (p, b"x:203.0.113.9:99999", p),
+            (p, b"x:::ffff:203.0.113.9, ::ffff:10.0.0.2", "203.0.113.9"),
+            (
+                "2001:db8:1::1",
+                b"x:2001:db8::9, 2001:db8:1::2",
+                "2001:db8::9",
+            ),
+            (p, b"f:for=192.0.2.1|x:203.0.113.9", "203.0.113.9"),
+            (p, b"f:for=192.0.2.1|x:bad", p),
+            // trusted peers, Forwarded
+            (p, b"f:for=192.0.2.60;proto=http;by=10.0.0.1", "192.0.2.60"),
+            (
+                p,
+                b"f:for=\"[2001:db8:cafe::17]:4711\"",
+                "2001:db8:cafe::17",
+            ),
+            (p, b"f:For=\"192.0.2.60:8080\"", "192.0.2.60"),
+            (
+                p,
+                b"f:for=1.1.1.1, for=192.0.2.43|f:for=10.0.0.5;proto=https",
+                "192.0.2.43",
+            ),
+            (p, b"f:for=192.0.2.43, for=unknown", p),
+            (p, b"f:for=192.0.2.43, for=_hidden", p),
+            (p, b"f:for=\"192.0.2.43:_p1\"", "192.0.2.43"),
+            (p, b"f:for=192.0.2.43, proto=https", p),
+            (p, b"f:for=192.0.2.43;for=10.0.0.2", p),
+            (p, b"f:for=192.0.2.43;secret", p),
+            (p, b"f:for=192.0.2.43;;proto=http;", "192.0.2.43"),
+            (p, b"f:for=192.0.2.43;ext=\"a,b\"", p),
+            (p, b"f:for=\"192.0.2.43", p),
+            (p, b"f:for=2001:db8::9", "2001:db8::9"),
+        ];
+        for (peer, headers, want) in cases {
+            let want = (*want != "-").then(|| want.parse::<IpAddr>().unwrap());
+            let shown = String::from_utf8_lossy(headers);
+            assert_eq!(run(peer, headers), want, "peer {peer}, headers {shown}");
+        }
+    }
+
+    #[test]
+    fn caps_the_number_of_entries() {
+        let chain = |n: usize| format!("x:203.0.113.9{}", ",10.0.0.2".repeat(n - 1));
+        assert_eq!(
+            run("10.0.0.1", chain(64).as_bytes()),
+            "203.0.113.9".parse().ok()
+        );
+        assert_eq!(
+            run("10.0.0.1", chain(65).as_bytes()),
+            "10.0.0.1".parse().ok()
+        );
+        let lines = "x:10.0.0.3|".repeat(70);
+        assert_eq!(run("10.0.0.1", lines.as_bytes()), "10.0.0.1".parse().ok());
+    }
+}

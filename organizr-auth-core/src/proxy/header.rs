@@ -1,0 +1,150 @@
+//! The identity a trusted reverse proxy states in its headers.
+//!
+//! # Security
+//! These rules only ever run for requests whose socket peer is in the
+//! [`TrustedProxies`](super::TrustedProxies) list; for everyone else the headers
+//! are removed before the application sees them. Even from a trusted proxy a
+//! header is refused when it appears more than once: a proxy that *appends* its
+//! value instead of replacing the client's leaves the client's copy first, and
+//! "take the first" would hand the client any identity it likes.
+
+use crate::GroupLevel;
+use crate::claims::is_clean_text;
+
+/// Why a proxy identity header was refused.
+///
+/// ```
+/// use organizr_auth_core::proxy::{ProxyHeaderError, parse_user_header};
+/// let values = [&b"alice"[..], b"mallory"];
+/// assert_eq!(parse_user_header(values), Err(ProxyHeaderError::Repeated));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProxyHeaderError {
+    /// The header appeared more than once.
+    #[error("identity header appears more than once")]
+    Repeated,
+    /// The value was not UTF-8, had control characters or commas, or (for a
+    /// group header) was not an integer from 0 to 999.
+    #[error("identity header value is not acceptable")]
+    InvalidValue,
+    /// A group header is configured, and the proxy sent a user without it.
+    #[error("group header is missing")]
+    MissingGroup,
+}
+
+/// The username in a proxy's user header, from all of the header's values.
+///
+/// Absent, empty or all-space means "no proxy identity" (`Ok(None)`). Otherwise
+/// the header must appear once, and its value, with surrounding spaces trimmed,
+/// must be UTF-8 with no control characters and no commas (a comma is how
+/// repeated headers are joined, so it cannot be told apart from two values).
+///
+/// ```
+/// use organizr_auth_core::proxy::parse_user_header;
+/// assert_eq!(parse_user_header([&b"  alice "[..]]), Ok(Some("alice")));
+/// assert_eq!(parse_user_header([&b""[..]]), Ok(None));
+/// assert!(parse_user_header([&b"a,b"[..]]).is_err());
+/// assert!(parse_user_header([&b"a\x01b"[..]]).is_err());
+/// ```
+pub fn parse_user_header<'a>(
+    values: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Option<&'a str>, ProxyHeaderError> {
+    let Some(value) = single(values)? else {
+        return Ok(None);
+    };
+    let text = std::str::from_utf8(value).map_err(|_| ProxyHeaderError::InvalidValue)?;
+    let text = text.trim_matches(|c| c == ' ' || c == '\t');
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if !is_clean_text(text) || text.contains(',') {
+        return Err(ProxyHeaderError::InvalidValue);
+    }
+    Ok(Some(text))
+}
+
+/// The level in a proxy's group header: once, an integer from 0 to 999
+/// (surrounding spaces trimmed). Absent is `Ok(None)`.
+///
+/// ```
+/// use organizr_auth_core::{GroupLevel, proxy::parse_group_header};
+/// assert_eq!(parse_group_header([&b"0"[..]]), Ok(Some(GroupLevel::ADMIN)));
+/// assert!(parse_group_header([&b"Admin"[..]]).is_err());
+/// ```
+pub fn parse_group_header<'a>(
+    values: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Option<GroupLevel>, ProxyHeaderError> {
+    let Some(value) = single(values)? else {
+        return Ok(None);
+    };
+    let value = value.trim_ascii();
+    GroupLevel::parse_digits(value)
+        .map(Some)
+        .map_err(|_| ProxyHeaderError::InvalidValue)
+}
+
+fn single<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Result<Option<&'a [u8]>, ProxyHeaderError> {
+    let mut values = values.into_iter();
+    let first = values.next();
+    if values.next().is_some() {
+        return Err(ProxyHeaderError::Repeated);
+    }
+    Ok(first)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn user_header_table() {
+        use ProxyHeaderError::*;
+        let cases: &[(&[&[u8]], Result<Option<&str>, ProxyHeaderError>)] = &[
+            (&[], Ok(None)),
+            (&[b""], Ok(None)),
+            (&[b"   "], Ok(None)),
+            (&[b"alice"], Ok(Some("alice"))),
+            (&[b" alice\t"], Ok(Some("alice"))),
+            (&[b"j\xc3\xa9r\xc3\xb4me"], Ok(Some("jérôme"))),
+            (&[b"alice smith"], Ok(Some("alice smith"))),
+            (&[b"alice", b"admin"], Err(Repeated)),
+            (&[b"", b"admin"], Err(Repeated)),
+            (&[b"admin, alice"], Err(InvalidValue)),
+            (&[b"ad\x00min"], Err(InvalidValue)),
+            (&[b"ad\x7fmin"], Err(InvalidValue)),
+            (&[b"ad\nmin"], Err(InvalidValue)),
+            (&[b"\xff\xfe"], Err(InvalidValue)),
+            (&[b"a\xc2\x85b"], Err(InvalidValue)), // U+0085, a C1 control
+        ];
+        for (values, want) in cases {
+            assert_eq!(&parse_user_header(values.iter().copied()), want, "{values:?}");
+        }
+    }
+
+    #[test]
+    fn group_header_table() {
+        let ok: &[(&[u8], u16)] = &[(b"0", 0), (b" 4 ", 4), (b"999", 999)];
+        for (v, want) in ok {
+            assert_eq!(parse_group_header([*v]).unwrap().unwrap().get(), *want);
+        }
+        for bad in [&b"1000"[..], b"-1", b"1.5", b"0x1", b"", b"Admin"] {
+            assert_eq!(parse_group_header([bad]), Err(ProxyHeaderError::InvalidValue), "{bad:?}");
+        }
+        assert_eq!(parse_group_header([&b"1"[..], b"0"]), Err(ProxyHeaderError::Repeated));
+        assert_eq!(parse_group_header(std::iter::empty()), Ok(None));
+    }
+
+    proptest! {
+        #[test]
+        fn user_header_never_panics_and_output_is_clean(v in proptest::collection::vec(any::<u8>(), 0..64)) {
+            if let Ok(Some(name)) = parse_user_header([v.as_slice()]) {
+                prop_assert!(!name.is_empty());
+                prop_assert!(!name.contains(','));
+                prop_assert!(!name.chars().any(char::is_control));
+                prop_assert_eq!(name, name.trim_matches(|c| c == ' ' || c == '\t'));
+            }
+        }
+    }
+}

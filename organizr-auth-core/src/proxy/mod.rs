@@ -1,0 +1,62 @@
+//! Which peers may assert an identity header such as `Remote-User`.
+//!
+//! An application behind a reverse proxy (forward auth, Organizr's
+//! `auth_request`, Navidrome's `ReverseProxyUserHeader`) may accept an
+//! identity header only from the proxies themselves. [`TrustedProxies`] is
+//! that list, written like Navidrome's `ReverseProxyWhitelist`: comma-separated
+//! IPv4/IPv6 addresses or CIDRs, plus `@` for requests arriving on a UNIX
+//! socket. An empty list turns the feature off. [`Peer`] is where a request
+//! came from, taken from the accepted socket.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use organizr_auth_core::proxy::{Peer, TrustedProxies};
+//! use std::net::SocketAddr;
+//!
+//! let proxies: TrustedProxies = "172.18.0.2, 127.0.0.1, @".parse()?;
+//! let socket: SocketAddr = "172.18.0.2:51234".parse()?;
+//! if proxies.trusts(&Peer::from(socket)) {
+//!     // only now read `Remote-User`
+//! }
+//! assert!(!proxies.trusts(&Peer::Unknown));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Security
+//!
+//! - **Trust comes from the peer address alone**: the address of the TCP
+//!   connection the server accepted, or the fact that it arrived on a UNIX
+//!   socket (trusted only if the list contains `@`). Headers such as
+//!   `X-Forwarded-For`, `X-Real-IP` or `Forwarded` never decide trust: any
+//!   client can send them with any content, so honouring them would let
+//!   anyone claim to be a proxy. [`TrustedProxies::client_ip`] reads them only
+//!   to find a client address for logs and rate limits, and only behind a
+//!   peer that is already trusted; never use its answer for identity.
+//! - **`0.0.0.0/0` and `::/0`** are accepted but mean that every client of
+//!   that family can send `Remote-User: admin` and be admin. Parsing logs a
+//!   warning; check [`TrustedProxies::trusts_any_network`] to refuse it.
+//! - **Docker networks**: trusting a shared bridge network such as
+//!   `172.17.0.0/16` trusts every container on it, so any compromised or
+//!   untrusted container there can impersonate any user. List the proxy's own
+//!   address (`172.17.0.5`), or give the proxy and the app a network of their
+//!   own. Likewise, trusting the address of a host that NATs or port-forwards
+//!   outside traffic (Docker's userland proxy, a router) trusts everyone
+//!   behind it.
+//! - **IPv4-mapped addresses**: a listener on `[::]` reports IPv4 clients as
+//!   `::ffff:a.b.c.d`. Peers are canonicalised with [`std::net::IpAddr::to_canonical`]
+//!   before matching, so they match IPv4 entries; entries written as
+//!   `::ffff:a.b.c.d/96` or longer are stored as the IPv4 range they map.
+//!   Shorter IPv6 ranges that happen to cover the mapped block, such as
+//!   `::/0` or `::/64`, stay IPv6 and never match an IPv4 peer.
+//! - A [`Peer::Unknown`] is never trusted.
+
+mod client_ip;
+mod list;
+mod peer;
+
+pub use list::{ProxyListError, TrustedProxies};
+pub use peer::Peer;
+
+mod header;
+pub use header::{ProxyHeaderError, parse_group_header, parse_user_header};
