@@ -53,6 +53,8 @@ pub mod mint;
 pub mod php_config;
 pub mod proxy;
 pub mod secret;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod token;
 
 pub use authenticator::{Authenticator, Policy, Rejection, RequestHead, Verdict};
