@@ -50,7 +50,7 @@ const MAX_DEPTH: usize = 32;
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use phpconf::php_config::OrganizrPhpConfig;
+/// use organizr_auth_core::php_config::OrganizrPhpConfig;
 /// let cfg = OrganizrPhpConfig::parse("<?php return ['organizrHash' => 'k3y'];")?;
 /// assert_eq!(cfg.organizr_hash(), "k3y");
 /// assert!(!format!("{cfg:?}").contains("k3y"));
@@ -66,9 +66,14 @@ pub struct OrganizrPhpConfig {
 impl OrganizrPhpConfig {
     /// Parses the text of a `config.php`; errors carry no path.
     ///
+    /// # Errors
+    ///
+    /// [`PhpConfigError::TooLarge`] over 1 MiB, [`PhpConfigError::Syntax`] outside the
+    /// supported subset, and `MissingKey`, `EmptyKey` or `WrongType` for bad values.
+    ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use phpconf::php_config::OrganizrPhpConfig;
+    /// use organizr_auth_core::php_config::OrganizrPhpConfig;
     /// let src = "<?php\nreturn array(\n\t'organizrHash' => 'abc\\'def', // key\n\t'uuid' => '',\n);\n";
     /// let cfg = OrganizrPhpConfig::parse(src)?;
     /// assert_eq!(cfg.organizr_hash(), "abc'def");
@@ -78,7 +83,11 @@ impl OrganizrPhpConfig {
     pub fn parse(source: &str) -> Result<Self, PhpConfigError> {
         let (len, max, key) = (source.len(), MAX_LEN, "organizrHash");
         if len > max {
-            return Err(PhpConfigError::TooLarge { path: None, len, max });
+            return Err(PhpConfigError::TooLarge {
+                path: None,
+                len,
+                max,
+            });
         }
         let slots = parse_document(source)?;
         let organizr_hash = match string_slot(slots.hash, key)? {
@@ -95,10 +104,15 @@ impl OrganizrPhpConfig {
 
     /// Reads and parses the file at `path` (at most 1 MiB); errors carry the path.
     ///
+    /// # Errors
+    ///
+    /// As [`parse`](Self::parse), plus [`PhpConfigError::Io`] when the file cannot be
+    /// read or is not UTF-8.
+    ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use phpconf::php_config::OrganizrPhpConfig;
-    /// let path = std::env::temp_dir().join(format!("phpconf-doc-{}.php", std::process::id()));
+    /// use organizr_auth_core::php_config::OrganizrPhpConfig;
+    /// let path = std::env::temp_dir().join(format!("organizr-php-config-doc-{}.php", std::process::id()));
     /// std::fs::write(&path, "<?php\nreturn array('organizrHash' => 'k3y', 'organizrAPI' => 'A1');\n")?;
     /// let cfg = OrganizrPhpConfig::from_file(&path);
     /// std::fs::remove_file(&path)?;
@@ -107,12 +121,19 @@ impl OrganizrPhpConfig {
     /// ```
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, PhpConfigError> {
         let path = path.as_ref();
-        let io = |source| PhpConfigError::Io { path: path.to_path_buf(), source };
+        let io = |source| PhpConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         let file = std::fs::File::open(path).map_err(io)?;
-        let size = file.metadata().map_or(0, |m| usize::try_from(m.len()).unwrap_or(usize::MAX));
+        let size = file
+            .metadata()
+            .map_or(0, |m| usize::try_from(m.len()).unwrap_or(usize::MAX));
         // Read at most one byte past the limit, whatever the metadata says (pipes, growing files).
         let mut bytes = Vec::new();
-        file.take(MAX_LEN as u64 + 1).read_to_end(&mut bytes).map_err(io)?;
+        file.take(MAX_LEN as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(io)?;
         if bytes.len() > MAX_LEN {
             let (path, len, max) = (Some(path.to_path_buf()), size.max(bytes.len()), MAX_LEN);
             return Err(PhpConfigError::TooLarge { path, len, max });
@@ -128,11 +149,12 @@ impl OrganizrPhpConfig {
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use phpconf::php_config::OrganizrPhpConfig;
+    /// use organizr_auth_core::php_config::OrganizrPhpConfig;
     /// let cfg = OrganizrPhpConfig::parse("<?php return ['organizrHash' => \" k\\x41 \"];")?;
     /// assert_eq!(cfg.organizr_hash(), " kA ");
     /// # Ok(()) }
     /// ```
+    #[must_use]
     pub fn organizr_hash(&self) -> &str {
         &self.organizr_hash
     }
@@ -141,12 +163,13 @@ impl OrganizrPhpConfig {
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use phpconf::php_config::OrganizrPhpConfig;
+    /// use organizr_auth_core::php_config::OrganizrPhpConfig;
     /// let cfg = OrganizrPhpConfig::parse("<?php return ['organizrHash' => 'k', 'uuid' => 'u-1'];")?;
     /// assert_eq!(cfg.uuid(), "u-1");
     /// assert_eq!(OrganizrPhpConfig::parse("<?php return ['organizrHash' => 'k'];")?.uuid(), "");
     /// # Ok(()) }
     /// ```
+    #[must_use]
     pub fn uuid(&self) -> &str {
         &self.uuid
     }
@@ -155,11 +178,12 @@ impl OrganizrPhpConfig {
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use phpconf::php_config::OrganizrPhpConfig;
+    /// use organizr_auth_core::php_config::OrganizrPhpConfig;
     /// let cfg = OrganizrPhpConfig::parse("<?php return ['organizrHash' => 'k', 'organizrAPI' => ''];")?;
     /// assert_eq!(cfg.api_key(), None);
     /// # Ok(()) }
     /// ```
+    #[must_use]
     pub fn api_key(&self) -> Option<&str> {
         self.api_key.as_deref()
     }
@@ -169,7 +193,7 @@ impl OrganizrPhpConfig {
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use phpconf::php_config::OrganizrPhpConfig;
+/// use organizr_auth_core::php_config::OrganizrPhpConfig;
 /// let cfg = OrganizrPhpConfig::parse("<?php return ['organizrHash' => 'k3y', 'uuid' => 'u-1', 'organizrAPI' => 'A1'];")?;
 /// assert_eq!(
 ///     format!("{cfg:?}"),
@@ -192,7 +216,7 @@ impl fmt::Debug for OrganizrPhpConfig {
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use phpconf::php_config::{OrganizrPhpConfig, PhpConfigError};
+/// use organizr_auth_core::php_config::{OrganizrPhpConfig, PhpConfigError};
 /// match OrganizrPhpConfig::parse("<?php\nreturn [\n  'organizrHash' => 's3cret' . 'x',\n];") {
 ///     Err(e @ PhpConfigError::Syntax { line: 3, .. }) => assert!(!e.to_string().contains("s3cret")),
 ///     other => return Err(format!("unexpected: {other:?}").into()),
@@ -292,7 +316,11 @@ fn string_slot(v: Option<Value>, key: &'static str) -> Result<Option<String>, Ph
     match v {
         None => Ok(None),
         Some(Value::Str(s)) => Ok(Some(s)),
-        Some(_) => Err(PhpConfigError::WrongType { path: None, key, expected: "a string" }),
+        Some(_) => Err(PhpConfigError::WrongType {
+            path: None,
+            key,
+            expected: "a string",
+        }),
     }
 }
 
@@ -312,7 +340,12 @@ struct Pos {
 
 fn syntax(at: Pos, message: impl Into<String>) -> PhpConfigError {
     let (line, column, message) = (at.line, at.column, message.into());
-    PhpConfigError::Syntax { path: None, line, column, message }
+    PhpConfigError::Syntax {
+        path: None,
+        line,
+        column,
+        message,
+    }
 }
 
 /// A token. Deliberately no `Debug`: strings may be secrets.
@@ -348,7 +381,7 @@ impl Lexer<'_> {
         let b = self.peek(0)?;
         self.pos += 1;
         if b == b'\n' {
-            self.at = Pos { line: self.at.line + 1, column: 1 };
+            (self.at.line, self.at.column) = (self.at.line + 1, 1);
         } else if b & 0xC0 != 0x80 {
             self.at.column += 1; // count characters, not UTF-8 continuation bytes
         }
@@ -381,7 +414,9 @@ impl Lexer<'_> {
                 return Err(syntax(at, "attributes are not supported"));
             } else if self.starts_with(b"#") || self.starts_with(b"//") {
                 // As in PHP, a line comment also ends just before `?>`.
-                while !matches!(self.peek(0), None | Some(b'\n' | b'\r')) && !self.starts_with(b"?>") {
+                while !matches!(self.peek(0), None | Some(b'\n' | b'\r'))
+                    && !self.starts_with(b"?>")
+                {
                     self.bump();
                 }
             } else if self.starts_with(b"/*") {
@@ -423,7 +458,12 @@ impl Lexer<'_> {
                 return Err(syntax(at, "heredoc and nowdoc strings are not supported"));
             }
             Some(b'$') => return Err(syntax(at, "variables are not supported")),
-            Some(_) => return Err(syntax(at, "unexpected character (expressions are not supported)")),
+            Some(_) => {
+                return Err(syntax(
+                    at,
+                    "unexpected character (expressions are not supported)",
+                ));
+            }
         };
         Ok((tok, at))
     }
@@ -449,10 +489,17 @@ impl Lexer<'_> {
                 float = self.eat_while(digit) > 0;
             }
         }
-        if self.peek(0).is_some_and(|c| c == b'_' || c == b'.' || c.is_ascii_alphanumeric()) {
+        if self
+            .peek(0)
+            .is_some_and(|c| c == b'_' || c == b'.' || c.is_ascii_alphanumeric())
+        {
             return Err(syntax(at, "malformed or unsupported number literal"));
         }
-        Ok(if float { Tok::Float } else { Tok::Int(self.text(start)) })
+        Ok(if float {
+            Tok::Float
+        } else {
+            Tok::Int(self.text(start))
+        })
     }
 
     fn single_quoted(&mut self, at: Pos) -> Result<String, PhpConfigError> {
@@ -462,7 +509,9 @@ impl Lexer<'_> {
             match self.bump() {
                 None => return Err(syntax(at, "unterminated single-quoted string")),
                 Some(b'\'') => return utf8(out, at),
-                Some(b'\\') if matches!(self.peek(0), Some(b'\\' | b'\'')) => out.extend(self.bump()),
+                Some(b'\\') if matches!(self.peek(0), Some(b'\\' | b'\'')) => {
+                    out.extend(self.bump());
+                }
                 Some(c) => out.push(c),
             }
         }
@@ -471,19 +520,32 @@ impl Lexer<'_> {
     fn double_quoted(&mut self, at: Pos) -> Result<String, PhpConfigError> {
         self.skip(1);
         let mut out = Vec::new();
+        let var = |c: u8| c == b'_' || c == b'{' || c >= 0x80 || c.is_ascii_alphabetic();
         loop {
             let here = self.at;
-            let var = |c: u8| c == b'_' || c == b'{' || c >= 0x80 || c.is_ascii_alphabetic();
             match self.bump() {
                 None => return Err(syntax(at, "unterminated double-quoted string")),
                 Some(b'"') => return utf8(out, at),
-                Some(b'$') if self.peek(0).is_some_and(var) => break,
-                Some(b'{') if self.peek(0) == Some(b'$') => break,
-                Some(b'\\') => self.escape(&mut out, here)?,
-                Some(c) => out.push(c),
+                Some(b'$') if self.peek(0).is_some_and(var) => {}
+                Some(b'{') if self.peek(0) == Some(b'$') => {}
+                Some(b'\\') => {
+                    self.escape(&mut out, here)?;
+                    continue;
+                }
+                Some(c) => {
+                    out.push(c);
+                    continue;
+                }
             }
+            let msg = "variable interpolation in double-quoted strings is not supported";
+            return Err(syntax(here, msg));
         }
-        Err(syntax(self.at, "variable interpolation in double-quoted strings is not supported"))
+    }
+
+    /// Skips the current byte and returns `b`.
+    fn then(&mut self, b: u8) -> u8 {
+        self.skip(1);
+        b
     }
 
     /// Reads up to `max` digits in `radix`, saturating on overflow.
@@ -503,31 +565,33 @@ impl Lexer<'_> {
     fn escape(&mut self, out: &mut Vec<u8>, at: Pos) -> Result<(), PhpConfigError> {
         let hex_next = self.peek(1).is_some_and(|c| c.is_ascii_hexdigit());
         let byte = match self.peek(0) {
-            Some(b'n') => b'\n',
-            Some(b't') => b'\t',
-            Some(b'r') => b'\r',
-            Some(b'v') => 0x0B,
-            Some(b'e') => 0x1B,
-            Some(b'f') => 0x0C,
-            Some(c @ (b'\\' | b'"' | b'$')) => c,
+            Some(b'n') => self.then(b'\n'),
+            Some(b't') => self.then(b'\t'),
+            Some(b'r') => self.then(b'\r'),
+            Some(b'v') => self.then(0x0B),
+            Some(b'e') => self.then(0x1B),
+            Some(b'f') => self.then(0x0C),
+            Some(c @ (b'\\' | b'"' | b'$')) => self.then(c),
             // PHP keeps the low byte of `\400`..`\777`.
-            Some(b'0'..=b'7') => return Ok(out.push((self.digits(8, 3).0 & 0xFF) as u8)),
-            Some(b'x') if hex_next => {
+            Some(b'0'..=b'7') => (self.digits(8, 3).0 & 0xFF) as u8,
+            Some(b'x' | b'X') if hex_next => {
                 self.skip(1);
-                return Ok(out.push(self.digits(16, 2).0 as u8));
+                self.digits(16, 2).0 as u8
             }
             Some(b'u') if self.peek(1) == Some(b'{') => {
                 self.skip(2);
                 let (v, n) = self.digits(16, usize::MAX);
                 let ch = char::from_u32(v).filter(|_| n > 0 && self.bump() == Some(b'}'));
                 let ch = ch.ok_or_else(|| syntax(at, "invalid `\\u{...}` escape"))?;
-                return Ok(out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes()));
+                out.extend_from_slice(ch.encode_utf8(&mut [0; 4]).as_bytes());
+                return Ok(());
             }
-            _ => b'\\', // unknown escape: the backslash is literal, the next byte is read as usual
+            // Unknown escape: the backslash is literal and the next byte is read as usual.
+            _ => {
+                out.push(b'\\');
+                return Ok(());
+            }
         };
-        if byte != b'\\' || self.peek(0) == Some(b'\\') {
-            self.skip(1);
-        }
         out.push(byte);
         Ok(())
     }
@@ -562,7 +626,9 @@ impl Parser<'_> {
             return Ok(Some(Tok::P(b']')));
         } else if !self.is_word("array") {
             return Ok(None);
-        } else if self.advance().is_ok_and(|_| self.tok != Tok::P(b'(')) {
+        }
+        self.advance()?;
+        if self.tok != Tok::P(b'(') {
             return Err(syntax(self.at, "expected `(` after `array`"));
         }
         self.advance()?;
@@ -573,7 +639,8 @@ impl Parser<'_> {
         let at = self.at;
         if let Some(close) = self.open_array()? {
             if depth >= MAX_DEPTH {
-                return Err(syntax(at, format!("arrays nested more than {MAX_DEPTH} deep")));
+                let msg = format!("arrays nested more than {MAX_DEPTH} levels deep");
+                return Err(syntax(at, msg));
             }
             self.array_body(&close, depth + 1, None)?;
             return Ok(Value::Other);
@@ -590,7 +657,12 @@ impl Parser<'_> {
     }
 
     /// Parses entries up to and including `close`; top-level ones go to `slots`.
-    fn array_body(&mut self, close: &Tok, depth: usize, mut slots: Option<&mut Slots>) -> Result<(), PhpConfigError> {
+    fn array_body(
+        &mut self,
+        close: &Tok,
+        depth: usize,
+        mut slots: Option<&mut Slots>,
+    ) -> Result<(), PhpConfigError> {
         while self.tok != *close {
             let key_at = self.at;
             let key = self.value(depth)?;
@@ -621,10 +693,21 @@ impl Parser<'_> {
 
 fn parse_document(source: &str) -> Result<Slots, PhpConfigError> {
     let src = source.strip_prefix('\u{feff}').unwrap_or(source).as_bytes();
-    let mut lx = Lexer { src, pos: 0, at: Pos { line: 1, column: 1 } };
+    let mut lx = Lexer {
+        src,
+        pos: 0,
+        at: Pos { line: 1, column: 1 },
+    };
     lx.eat_while(|c| c.is_ascii_whitespace());
-    let tag = lx.src.get(lx.pos..lx.pos + 5).is_some_and(|t| t.eq_ignore_ascii_case(b"<?php"));
-    if tag && lx.peek(5).is_none_or(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r')) {
+    let tag = lx
+        .src
+        .get(lx.pos..lx.pos + 5)
+        .is_some_and(|t| t.eq_ignore_ascii_case(b"<?php"));
+    if tag
+        && lx
+            .peek(5)
+            .is_none_or(|c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+    {
         lx.skip(5);
     }
     let (tok, at) = lx.next()?;
@@ -643,11 +726,366 @@ fn parse_document(source: &str) -> Result<Slots, PhpConfigError> {
     } else if p.tok != CLOSE_TAG {
         return Err(syntax(p.at, "expected `;` after the returned array"));
     }
-    let rest = p.lx.src.get(p.lx.pos..).unwrap_or_default();
-    if p.tok == CLOSE_TAG && !rest.iter().all(u8::is_ascii_whitespace) {
-        return Err(syntax(p.lx.at, "unexpected content after `?>`"));
-    } else if p.tok != CLOSE_TAG && p.tok != Tok::Eof {
+    if p.tok == CLOSE_TAG {
+        p.lx.eat_while(|c| c.is_ascii_whitespace());
+        if p.lx.peek(0).is_some() {
+            return Err(syntax(p.lx.at, "unexpected content after `?>`"));
+        }
+    } else if p.tok != Tok::Eof {
         return Err(syntax(p.at, "unexpected content after the returned array"));
     }
     Ok(slots)
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const REALISTIC: &str = r#"<?php
+return array(
+	'branch' => 'v2-master',
+	'configVersion' => '2.1.2440',
+	'phpVersion' => '8.2.7',
+	'dbName' => 'orgdb.db',
+	'dbLocation' => '/config/www/db/',
+	'license' => 'personal',
+	'organizrHash' => 'Zx9\'q\\7 L$k',   // comment
+	"uuid" => "0b7e4c1a-5d2f-4e8b-9a6c-3f1d2e7b8c90",
+	'organizrAPI' => 'A1B2C3D4E5F6G7H8I9J0',
+	'registrationPassword' => '',
+	'installedPlugins' => '',
+	'authType' => 'internal',
+	'authBackend' => false,
+	'authBackendHost' => '',
+	'authBackendDomain' => '',
+	'plexURL' => 'http://plex:32400',
+	'plexToken' => 'abcDEF123',
+	'plexID' => '',
+	'plexAdmin' => '',
+	'plexoAuth' => FALSE,
+	'ignoreTFALocal' => false,
+	'rememberMe' => true,
+	'rememberMeDays' => 7,
+	'cookieDomain' => '',
+	'title' => 'Organizr',
+	'logo' => 'plugins/images/organizr/logo-wide.png',
+	'loginWallpaper' => '',
+	'customCss' => "body { color: #fff; }\n/* \"quoted\" */",
+	'customJava' => '',
+	'timezone' => 'Europe/London',
+	'sandbox' => false,
+	'debugErrors' => NULL,
+	'maxLoginAttempts' => -1,
+	'lockoutTimeout' => 1.5,
+	/* block comment */
+	# hash comment
+	'homepageOrder' => array('homepageOrderplex' => 1, 'homepageOrdercalendar' => [2, 3]),
+	'sso' => ['ombi' => array('enabled' => true, 'url' => 'http://ombi:3579',),],
+	'PHPMAILER-smtpHostPort' => '587',
+	'PHPMAILER-template' => 'light',
+	0 => 'numeric key',
+	'short' => ['x' => true,]
+);
+"#;
+
+    fn doc(entries: &str) -> String {
+        format!("<?php\nreturn array(\n{entries}\n);\n")
+    }
+
+    fn hash_of(literal: &str) -> Result<String, PhpConfigError> {
+        let cfg = OrganizrPhpConfig::parse(&doc(&format!("'organizrHash' => {literal},")))?;
+        Ok(cfg.organizr_hash().to_owned())
+    }
+
+    #[test]
+    fn realistic_config() {
+        let cfg = OrganizrPhpConfig::parse(REALISTIC).unwrap();
+        assert_eq!(cfg.organizr_hash(), r"Zx9'q\7 L$k");
+        assert_eq!(cfg.uuid(), "0b7e4c1a-5d2f-4e8b-9a6c-3f1d2e7b8c90");
+        assert_eq!(cfg.api_key(), Some("A1B2C3D4E5F6G7H8I9J0"));
+    }
+
+    #[test]
+    fn string_literals_and_escapes() {
+        #[rustfmt::skip]
+        let cases = [
+            (r"'plain'", "plain"),
+            (r"'it\'s'", "it's"),
+            (r"'a\\b'", r"a\b"),
+            (r#"'a\nb\"c\\\\'"#, r#"a\nb\"c\\"#),
+            (r"'$notvar {$x} ${y}'", "$notvar {$x} ${y}"),
+            ("'multi\nline'", "multi\nline"),
+            ("'  ünï  '", "  ünï  "),
+            (r#""\n\t\r\v\e\f""#, "\n\t\r\x0B\x1B\x0C"),
+            (r#""\\ \" \$x""#, r#"\ " $x"#),
+            (r#""\101\x41\u{41}\u{1F600}\0\7""#, "AAA\u{1F600}\0\x07"),
+            (r#""\400\x4a\X4""#, "\0J\x04"),
+            (r#""\xC3\xA9""#, "é"),
+            (r#""\q\xZ\u41 \' \{""#, r"\q\xZ\u41 \' \{"),
+            (r#""cost $5, $ and $""#, "cost $5, $ and $"),
+            (r#""a\\""#, r"a\"),
+        ];
+        for (literal, want) in cases {
+            assert_eq!(hash_of(literal).unwrap(), want, "{literal}");
+        }
+    }
+
+    #[test]
+    fn accepted_forms() {
+        #[rustfmt::skip]
+        let cases = [
+            ("return ['organizrHash' => 'h'];", "", None),
+            ("\u{feff} \n<?php return array('organizrHash'=>'h');", "", None),
+            ("<?PHP\nRETURN Array ( 'organizrHash' => 'h' ) ;\n?>\n", "", None),
+            ("<?php return ['organizrHash' => 'h'] ?>", "", None),
+            ("<?php\n// c\n# c\n/* c\n*/ return [ /* */ 'organizrHash' # c\n => // c\n'h', ];", "", None),
+            ("<?php return ['a' => TRUE, 'b' => False, 'c' => NULL, 'd' => -7, 'e' => 1.5, 'f' => -2.5e-3, 'g' => 1E9, 7 => 'x', -1 => 'y', 'organizrHash' => 'h',];", "", None),
+            ("<?php return ['n' => array('a' => [1, [2, array()]], 'b' => [],), 'organizrHash' => 'h', 'l' => ['x', 'y',]];", "", None),
+            (r#"<?php return ["organizrHash" => "h", "uuid" => "u", "organizrAPI" => "k"];"#, "u", Some("k")),
+            ("<?php return ['organizrHash' => 'old', 'uuid' => 5, 'organizrHash' => 'h', 'uuid' => 'u'];", "u", None),
+            ("<?php return ['organizrHash' => 'h', 'organizrAPI' => 'k', 'organizrAPI' => ''];", "", None),
+            ("<?php return ['organizrHash' => 'h', 'uuid' => '', 'organizrAPI' => 'k'];", "", Some("k")),
+            ("<?php return ['organizrHash' => 'h', 'x' => ['organizrAPI' => 'nested']];", "", None),
+        ];
+        for (src, uuid, api) in cases {
+            let cfg = OrganizrPhpConfig::parse(src).unwrap_or_else(|e| panic!("{src}: {e}"));
+            let got = (cfg.organizr_hash(), cfg.uuid(), cfg.api_key());
+            assert_eq!(got, ("h", uuid, api), "{src}");
+        }
+    }
+
+    #[test]
+    fn key_errors() {
+        #[rustfmt::skip]
+        let cases = [
+            ("'uuid' => 'u'", "required key `organizrHash` is missing"),
+            ("'OrganizrHash' => 'h'", "required key `organizrHash` is missing"),
+            ("'n' => ['organizrHash' => 'h']", "required key `organizrHash` is missing"),
+            ("'organizrHash' => ''", "key `organizrHash` must not be empty"),
+            ("'organizrHash' => 'h', 'organizrHash' => \"\"", "key `organizrHash` must not be empty"),
+            ("'organizrHash' => 5", "key `organizrHash` must be a string"),
+            ("'organizrHash' => ['h']", "key `organizrHash` must be a string"),
+            ("'organizrHash' => 'h', 'uuid' => 12345", "key `uuid` must be a string"),
+            ("'organizrHash' => 'h', 'organizrAPI' => null", "key `organizrAPI` must be a string"),
+        ];
+        for (entries, want) in cases {
+            let err = OrganizrPhpConfig::parse(&doc(entries)).unwrap_err();
+            assert_eq!(err.to_string(), want, "{entries}");
+        }
+    }
+
+    #[test]
+    fn syntax_errors_have_positions() {
+        #[rustfmt::skip]
+        let cases = [
+            ("<?php\nreturn [\n  'organizrHash' => 'h' . 'x',\n];", 3, 25, "unexpected character"),
+            ("<?php return [\n'organizrHash' => \"ab$var\"];", 2, 22, "interpolation"),
+            ("<?php return [\n'organizrHash' => \"{$var}\"];", 2, 20, "interpolation"),
+            ("<?php return [\n'organizrHash' => \"${var}\"];", 2, 20, "interpolation"),
+            ("<?php return ['k' => FOO];", 1, 22, "constants"),
+            ("<?php return ['k' => getenv('X')];", 1, 22, "constants"),
+            ("<?php return ['k' => <<<EOT\nx\nEOT];", 1, 22, "heredoc"),
+            ("<?php return ['k' => $x];", 1, 22, "variables"),
+            ("<?php $x = [];", 1, 7, "variables"),
+            ("<?php echo 1;", 1, 7, "expected `return`"),
+            ("", 1, 1, "expected `return`"),
+            ("<?php return 5;", 1, 14, "expected `array(`"),
+            ("<?php return array 5;", 1, 20, "expected `(`"),
+            ("<?php return ['a' => 1\n 'b' => 2];", 2, 2, "expected `,`"),
+            ("<?php return []", 1, 16, "expected `;`"),
+            ("<?php return []; echo 1;", 1, 18, "after the returned array"),
+            ("<?php return [] ?>\nhello", 2, 1, "after `?>`"),
+            ("<?php return [ // x ?> y\n];", 1, 21, "expected a value"),
+            ("<?php return [,];", 1, 15, "expected a value"),
+            ("<?php return ['a',, 'b'];", 1, 19, "expected a value"),
+            ("<?php return [true => 1];", 1, 15, "keys must be"),
+            ("<?php return [\n\n'k' => 'abc];", 3, 8, "unterminated single-quoted"),
+            ("<?php return ['k' => \"abc];", 1, 22, "unterminated double-quoted"),
+            ("<?php return [\n/* x ];", 2, 1, "unterminated block comment"),
+            ("<?php return ['k' => \"\\xFF\"];", 1, 22, "not valid UTF-8"),
+            ("<?php return ['k' => \"\\u{D800}\"];", 1, 23, "escape"),
+            ("<?php return ['k' => \"\\u{}\"];", 1, 23, "escape"),
+            ("<?php return ['k' => \"\\u{41\"];", 1, 23, "escape"),
+            ("<?php return ['k' => 0x1F];", 1, 22, "number"),
+            ("<?php return ['k' => 1_000];", 1, 22, "number"),
+            ("<?php return ['k' => - 1];", 1, 22, "digit"),
+            ("<?phpreturn [];", 1, 1, "unexpected character"),
+            ("<?= return [];", 1, 1, "unexpected character"),
+            ("<?php return [#[Attr]\n];", 1, 15, "attributes"),
+            ("<?php return ['é' => 'ü', 'k' => FOO];", 1, 34, "constants"),
+            ("<?php\r\nreturn [\r\n\t'k' => FOO];", 3, 9, "constants"),
+        ];
+        for (src, line, column, msg) in cases {
+            match OrganizrPhpConfig::parse(src) {
+                Err(PhpConfigError::Syntax {
+                    line: l,
+                    column: c,
+                    message,
+                    path: None,
+                }) => {
+                    assert_eq!((l, c), (line, column), "{src}: {message}");
+                    assert!(message.contains(msg), "{src}: {message}");
+                }
+                other => panic!("{src}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let nested = |n: usize, open: &str, close: &str| {
+            let (o, c) = (open.repeat(n), close.repeat(n));
+            OrganizrPhpConfig::parse(&format!(
+                "<?php return ['organizrHash' => 'h', 'n' => {o}{c}];"
+            ))
+        };
+        assert!(nested(MAX_DEPTH - 1, "[", "]").is_ok());
+        assert!(nested(MAX_DEPTH - 1, "array(", ")").is_ok());
+        assert!(matches!(
+            nested(MAX_DEPTH, "[", "]"),
+            Err(PhpConfigError::Syntax { .. })
+        ));
+        for open in ["[", "array(", "array (\n"] {
+            let err = OrganizrPhpConfig::parse(&format!("<?php return {}", open.repeat(100_000)));
+            assert!(
+                err.unwrap_err()
+                    .to_string()
+                    .contains("nested more than 32 levels deep")
+            );
+        }
+    }
+
+    #[test]
+    fn size_limit_and_files() {
+        let big = format!(
+            "<?php return ['organizrHash' => 'h', 'x' => '{}'];",
+            "a".repeat(MAX_LEN)
+        );
+        let err = OrganizrPhpConfig::parse(&big).unwrap_err();
+        assert!(matches!(
+            err,
+            PhpConfigError::TooLarge {
+                path: None,
+                max: MAX_LEN,
+                ..
+            }
+        ));
+
+        let dir =
+            std::env::temp_dir().join(format!("organizr-php-config-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("config.php");
+        let shown = file.display();
+        let read = |content: &[u8]| {
+            std::fs::write(&file, content).unwrap();
+            OrganizrPhpConfig::from_file(&file)
+        };
+        let err = read(big.as_bytes()).unwrap_err();
+        assert!(matches!(&err, PhpConfigError::TooLarge { path: Some(p), .. } if *p == file));
+        assert!(
+            err.to_string()
+                .starts_with(&format!("config in {shown} is too large"))
+        );
+        let err = read(b"<?php\nreturn [\n'organizrHash' => FOO];")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with(&format!("syntax error in {shown} at line 3, column 19")));
+        let err = read(b"<?php return ['uuid' => 'u'];")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            format!("required key `organizrHash` is missing in {shown}")
+        );
+        let err = read(b"<?php return ['organizrHash' => '\xff'];").unwrap_err();
+        assert!(matches!(err, PhpConfigError::Io { .. }), "{err}");
+        assert_eq!(
+            read(REALISTIC.as_bytes()).unwrap().uuid(),
+            "0b7e4c1a-5d2f-4e8b-9a6c-3f1d2e7b8c90"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+        let err = OrganizrPhpConfig::from_file(&file).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with(&format!("cannot read {shown}: "))
+        );
+    }
+
+    #[test]
+    fn secrets_never_leak() {
+        const M: &str = "S3CR3T_marker_7f1c";
+        #[rustfmt::skip]
+        let cases = [
+            format!("'organizrHash' => '{M}', 'uuid' => 1,"),
+            format!("'organizrHash' => '{M}' . 'x',"),
+            format!("'organizrHash' => '{M}"),
+            format!("'organizrHash' => \"{M}$x\","),
+            format!("'organizrHash' => {M},"),
+            format!("'organizrHash' => {M}('x'),"),
+            format!("'organizrHash' => \"{M}\\xFF\","),
+            format!("'organizrHash' => \"{M}\\u{{110000}}\","),
+            format!("'organizrAPI' => '{M}',"),
+            format!("'organizrHash' => '', 'organizrAPI' => '{M}',"),
+            format!("'organizrHash' => '{M}', 'organizrAPI' => ['{M}'],"),
+            format!("'organizrHash' => '{M}', {M} => 1"),
+            format!("'organizrHash' => '{M}', '{M}' 1"),
+            format!("'organizrHash' => '{M}'{}", "[".repeat(40)),
+            format!("'organizrHash' => '{M}'] ?> {M}"),
+            format!("'organizrHash' => '{M}', 'x' => '{}'", M.repeat(60_000)),
+        ];
+        for entries in &cases {
+            let err = OrganizrPhpConfig::parse(&doc(entries)).unwrap_err();
+            let shown = format!("{err} {err:?} {:?}", std::error::Error::source(&err));
+            assert!(!shown.contains(M) && !shown.contains("S3CR3T"), "{shown}");
+        }
+        let ok = doc(&format!(
+            "'organizrHash' => '{M}', 'organizrAPI' => '{M}2', 'uuid' => 'u'"
+        ));
+        let cfg = OrganizrPhpConfig::parse(&ok).unwrap();
+        let shown = format!("{cfg:?} {cfg:#?}");
+        assert!(!shown.contains(M) && shown.contains("\"u\""), "{shown}");
+    }
+
+    fn php_char() -> impl Strategy<Value = char> {
+        let php = "'\"\\$[](),;/*#?>{}\n0xu-.e=<".chars().collect::<Vec<_>>();
+        prop_oneof![any::<char>(), proptest::sample::select(php)]
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_input_never_panics(s in any::<String>(), t in "[\\[\\]()'\" $a-z0-9\\\\,;=>#/*?<{}\n-]*") {
+            let _ = OrganizrPhpConfig::parse(&s);
+            let _ = OrganizrPhpConfig::parse(&format!("<?php return [{t}"));
+        }
+
+        #[test]
+        fn mutated_config_never_panics(edits in proptest::collection::vec((any::<proptest::sample::Index>(), 0u8..3, php_char()), 1..8)) {
+            let mut chars: Vec<char> = REALISTIC.chars().collect();
+            for (at, op, c) in edits {
+                let n = chars.len();
+                match op {
+                    0 => chars.insert(at.index(n + 1), c),
+                    1 if n > 0 => { chars.remove(at.index(n)); }
+                    _ if n > 0 => chars[at.index(n)] = c,
+                    _ => {}
+                }
+            }
+            let _ = OrganizrPhpConfig::parse(&chars.into_iter().collect::<String>());
+        }
+
+        #[test]
+        fn quoted_strings_round_trip(s in "\\PC{1,40}") {
+            let single = format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"));
+            prop_assert_eq!(hash_of(&single).unwrap(), s.clone());
+            let double: String = s.bytes().map(|b| format!("\\x{b:02x}")).collect();
+            prop_assert_eq!(hash_of(&format!("\"{double}\"")).unwrap(), s);
+        }
+    }
 }
