@@ -1,0 +1,188 @@
+//! Configuration from environment variables and serde: every error names the
+//! setting and quotes the bad value, and never a secret.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use organizr_auth_core::{Authenticator, Config, ConfigError, GroupLevel, InvalidValue, proxy::Peer};
+
+const HASH: &str = "env-test-organizr-hash-long-enough-0123";
+
+fn from(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+    let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    Config::from_vars(|name| map.get(name).cloned())
+}
+
+fn full_message(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut src = e.source();
+    while let Some(inner) = src {
+        s.push_str(": ");
+        s.push_str(&inner.to_string());
+        src = inner.source();
+    }
+    s
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("oa-config-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn minimal_env_gives_defaults() {
+    let config = from(&[("ORGANIZR_HASH", HASH)]).unwrap();
+    let auth = Authenticator::new(config);
+    assert_eq!(auth.cookie_name(), "organizr_token_temp");
+    assert!(auth.accepts_bearer());
+    assert!(auth.trusted_proxies().is_empty());
+    assert_eq!(auth.validator().leeway().as_secs(), 30);
+}
+
+#[test]
+fn every_setting_is_read() {
+    let config = from(&[
+        ("ORGANIZR_HASH", HASH),
+        ("ORGANIZR_UUID", "abc"),
+        ("ORGANIZR_API_KEY", "K3yK3yK3yK3yK3yK3yK3"),
+        ("ORGANIZR_API_KEY_QUERY", "yes"),
+        ("ORGANIZR_TRUSTED_PROXIES", " 10.0.0.1 , @ "),
+        ("ORGANIZR_USER_HEADER", "X-Forwarded-User"),
+        ("ORGANIZR_PROXY_GROUP_HEADER", "X-Group-Level"),
+        ("ORGANIZR_LEEWAY_SECS", "5"),
+        ("ORGANIZR_ACCEPT_BEARER", "off"),
+        ("ORGANIZR_LOGIN_URL", "https://organizr.example/"),
+    ])
+    .unwrap();
+    let auth = Authenticator::new(config);
+    assert_eq!(auth.cookie_name(), "organizr_token_abc");
+    assert!(!auth.accepts_bearer());
+    assert_eq!(auth.validator().leeway().as_secs(), 5);
+    assert!(auth.trusted_proxies().trusts(&Peer::Unix));
+
+    // The renamed headers and the API key in the query are in effect.
+    let mut headers = http::HeaderMap::new();
+    headers.insert("x-forwarded-user", "alice".parse().unwrap());
+    headers.insert("x-group-level", "2".parse().unwrap());
+    let from_proxy = auth.resolve(&headers, None, &"10.0.0.1:1".parse::<std::net::SocketAddr>().unwrap().into());
+    assert_eq!(from_proxy.level(), GroupLevel::SUPER_USER);
+    let by_query = auth.resolve(&http::HeaderMap::new(), Some("apikey=K3yK3yK3yK3yK3yK3yK3"), &Peer::Unknown);
+    assert_eq!(by_query.level(), GroupLevel::ADMIN);
+}
+
+#[test]
+fn bad_values_name_the_variable_and_quote_the_value() {
+    let cases: &[(&str, &str)] = &[
+        ("ORGANIZR_TRUSTED_PROXIES", "proxy.lan"),
+        ("ORGANIZR_TRUSTED_PROXIES", "10.0.0.0/33"),
+        ("ORGANIZR_TRUSTED_PROXIES", "10.0.0.1,,10.0.0.2"),
+        ("ORGANIZR_USER_HEADER", "Remote User"),
+        ("ORGANIZR_PROXY_GROUP_HEADER", "x:y"),
+        ("ORGANIZR_LEEWAY_SECS", "-1"),
+        ("ORGANIZR_LEEWAY_SECS", "301"),
+        ("ORGANIZR_ACCEPT_BEARER", "maybe"),
+        ("ORGANIZR_API_KEY_QUERY", "2"),
+        ("ORGANIZR_LOGIN_URL", "//evil.example"),
+        ("ORGANIZR_LOGIN_URL", "javascript:alert(1)"),
+    ];
+    for (var, value) in cases {
+        let err = from(&[("ORGANIZR_HASH", HASH), (var, value)]).unwrap_err();
+        let message = full_message(&err);
+        assert!(message.contains(var), "{var}: {message}");
+        assert!(message.contains(&format!("{value:?}")), "{var}={value}: {message}");
+        assert!(!message.contains(HASH), "{message}");
+        assert!(matches!(err, ConfigError::Invalid { .. }), "{err:?}");
+    }
+    let err = from(&[("ORGANIZR_HASH", HASH), ("ORGANIZR_TRUSTED_PROXIES", "proxy.lan")]).unwrap_err();
+    assert!(matches!(err, ConfigError::Invalid { reason: InvalidValue::ProxyList(_), .. }));
+}
+
+#[test]
+fn secrets_are_required_and_never_quoted() {
+    let err = from(&[]).unwrap_err();
+    assert!(matches!(err, ConfigError::MissingSecret { .. }));
+    assert!(err.to_string().contains("ORGANIZR_HASH"), "{err}");
+
+    let err = from(&[("ORGANIZR_HASH", "")]).unwrap_err();
+    assert!(full_message(&err).contains("ORGANIZR_HASH"), "{err}");
+
+    let err = from(&[("ORGANIZR_HASH", HASH), ("ORGANIZR_HASH_FILE", "/x")]).unwrap_err();
+    assert!(matches!(err, ConfigError::Conflict { first: "ORGANIZR_HASH", second: "ORGANIZR_HASH_FILE" }));
+    assert!(!full_message(&err).contains(HASH));
+
+    let err = from(&[("ORGANIZR_HASH_FILE", "/nonexistent/organizr-hash")]).unwrap_err();
+    let message = full_message(&err);
+    assert!(message.contains("ORGANIZR_HASH_FILE") && message.contains("/nonexistent/organizr-hash"), "{message}");
+
+    // A debug print of a config shows no key.
+    let config = from(&[("ORGANIZR_HASH", HASH), ("ORGANIZR_API_KEY", "apikeymarker")]).unwrap();
+    let shown = format!("{config:?} {:?}", Authenticator::new(config.clone()));
+    assert!(!shown.contains(HASH) && !shown.contains("apikeymarker"), "{shown}");
+}
+
+#[test]
+fn hash_file_and_config_php() {
+    let dir = temp_dir("files");
+    let hash_file = dir.join("hash");
+    std::fs::write(&hash_file, format!("{HASH}\n")).unwrap();
+    assert!(from(&[("ORGANIZR_HASH_FILE", hash_file.to_str().unwrap())]).is_ok());
+
+    let php = dir.join("config.php");
+    std::fs::write(
+        &php,
+        "<?php\nreturn array(\n\t'organizrHash' => 'php-hash-secretmarker',\n\t'uuid' => 'u-1',\n\t'organizrAPI' => 'ApiApiApiApiApiApiAp',\n\t'rememberMeDays' => 7,\n);\n",
+    )
+    .unwrap();
+    let auth = Authenticator::new(from(&[("ORGANIZR_CONFIG_PHP", php.to_str().unwrap())]).unwrap());
+    assert_eq!(auth.cookie_name(), "organizr_token_u-1");
+    let mut h = http::HeaderMap::new();
+    h.insert("token", "ApiApiApiApiApiApiAp".parse().unwrap());
+    assert_eq!(auth.resolve(&h, None, &Peer::Unknown).level(), GroupLevel::ADMIN);
+
+    // config.php is the one source: combining it with the uuid or key is refused.
+    for (var, value) in [("ORGANIZR_UUID", "x"), ("ORGANIZR_HASH", HASH), ("ORGANIZR_API_KEY", "k")] {
+        let err = from(&[("ORGANIZR_CONFIG_PHP", php.to_str().unwrap()), (var, value)]).unwrap_err();
+        assert!(matches!(err, ConfigError::Conflict { .. }), "{var}: {err:?}");
+    }
+
+    // Broken and missing files name the variable and the file, not the key.
+    std::fs::write(&php, "<?php return array('organizrHash' => 'php-hash-secretmarker', 'uuid' => FOO);").unwrap();
+    let message = full_message(&from(&[("ORGANIZR_CONFIG_PHP", php.to_str().unwrap())]).unwrap_err());
+    assert!(message.contains("ORGANIZR_CONFIG_PHP") && message.contains("config.php"), "{message}");
+    assert!(!message.contains("secretmarker"), "{message}");
+    let missing = dir.join("nope.php");
+    let message = full_message(&from(&[("ORGANIZR_CONFIG_PHP", missing.to_str().unwrap())]).unwrap_err());
+    assert!(message.contains("nope.php"), "{message}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn empty_optional_variables_count_as_unset() {
+    let config = from(&[
+        ("ORGANIZR_HASH", HASH),
+        ("ORGANIZR_TRUSTED_PROXIES", ""),
+        ("ORGANIZR_ACCEPT_BEARER", ""),
+        ("ORGANIZR_API_KEY", ""),
+        ("ORGANIZR_LOGIN_URL", ""),
+    ])
+    .unwrap();
+    let auth = Authenticator::new(config);
+    assert!(auth.trusted_proxies().is_empty());
+    assert!(auth.accepts_bearer());
+}
+
+#[test]
+fn serde_config_checks_like_env() {
+    let config: Config = serde_json::from_str(&format!(
+        r#"{{"organizr_hash":"{HASH}","uuid":"u","trusted_proxies":"127.0.0.1","accept_bearer":false,"leeway_secs":1}}"#
+    ))
+    .unwrap();
+    assert_eq!(Authenticator::new(config).cookie_name(), "organizr_token_u");
+    let err = serde_json::from_str::<Config>(&format!(r#"{{"organizr_hash":"{HASH}","trusted_proxies":"proxy.lan"}}"#))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("trusted_proxies") && err.contains("\"proxy.lan\""), "{err}");
+    assert!(!err.contains(HASH));
+    assert!(serde_json::from_str::<Config>(&format!(r#"{{"organizr_hash":"{HASH}","typo":1}}"#)).is_err());
+}
