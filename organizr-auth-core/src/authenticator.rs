@@ -16,7 +16,7 @@
 //!    `Authorization: Bearer` token (unless switched off), is validated. Copies
 //!    that fail are ignored; valid copies must name the same user (if their
 //!    levels differ, the less privileged one is used). More than
-//!    [`MAX_TOKEN_CANDIDATES`](crate::credentials::MAX_TOKEN_CANDIDATES) copies
+//!    [`MAX_TOKEN_CANDIDATES`] copies
 //!    refuse the request.
 //! 4. **API key.** If an API key is configured, the `Token` header (and the
 //!    `apikey` query parameter when enabled) must all equal it; that is the user
@@ -41,8 +41,8 @@ use crate::headers::same_header_name;
 use crate::identity::{API_KEY_USER, DOWNSTREAM_HEADERS};
 use crate::proxy::{Peer, TrustedProxies, parse_group_header, parse_user_header};
 use crate::{
-    ApiKey, Authentication, Config, Denial, GroupLevel, HeaderAccess, HeaderAccessMut, Identity, ProxyHeaderError,
-    Refusal, Source, TokenValidator,
+    ApiKey, Authentication, Config, Denial, GroupLevel, HeaderAccess, HeaderAccessMut, Identity,
+    ProxyHeaderError, Refusal, Source, TokenValidator,
 };
 
 /// Holds a validated configuration and makes every decision. Build one at
@@ -166,11 +166,18 @@ impl Authenticator {
     /// the order in the [module documentation](self). `query` is the request's
     /// query string without the `?` (used only for the `apikey` parameter, when
     /// enabled).
-    pub fn resolve(&self, headers: &impl HeaderAccess, query: Option<&str>, peer: &Peer) -> Authentication {
+    pub fn resolve(
+        &self,
+        headers: &impl HeaderAccess,
+        query: Option<&str>,
+        peer: &Peer,
+    ) -> Authentication {
         match self.resolve_inner(headers, query, peer) {
             Ok(Some(identity)) => Authentication::Authenticated(identity),
             Ok(None) => Authentication::Anonymous { refused: None },
-            Err(refused) => Authentication::Anonymous { refused: Some(refused) },
+            Err(refused) => Authentication::Anonymous {
+                refused: Some(refused),
+            },
         }
     }
 
@@ -201,12 +208,16 @@ impl Authenticator {
         }
     }
 
-    fn proxy_identity(&self, headers: &impl HeaderAccess, peer: &Peer) -> Result<Option<Identity>, Refusal> {
+    fn proxy_identity(
+        &self,
+        headers: &impl HeaderAccess,
+        peer: &Peer,
+    ) -> Result<Option<Identity>, Refusal> {
         if !self.proxies.trusts(peer) {
             return Ok(None);
         }
-        let Some(user) =
-            parse_user_header(headers.header_values(self.user_header.as_str())).map_err(Refusal::ProxyHeader)?
+        let Some(user) = parse_user_header(headers.header_values(self.user_header.as_str()))
+            .map_err(Refusal::ProxyHeader)?
         else {
             return Ok(None);
         };
@@ -271,7 +282,11 @@ impl Authenticator {
             all_match &= expected.matches(&key);
         }
         match (presented, all_match) {
-            (true, true) => Some(Identity::new(API_KEY_USER, GroupLevel::ADMIN, Source::ApiKey)),
+            (true, true) => Some(Identity::new(
+                API_KEY_USER,
+                GroupLevel::ADMIN,
+                Source::ApiKey,
+            )),
             (true, false) => {
                 refused.get_or_insert(Refusal::ApiKey);
                 None
@@ -296,10 +311,19 @@ impl Authenticator {
     /// }
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn process<H: HeaderAccessMut>(&self, head: RequestHead<'_, H>, peer: &Peer, policy: Policy) -> Verdict {
+    pub fn process<H: HeaderAccessMut>(
+        &self,
+        head: RequestHead<'_, H>,
+        peer: &Peer,
+        policy: Policy,
+    ) -> Verdict {
         let stripped = self.strip_untrusted(head.headers, peer);
         if stripped > 0 {
-            tracing::debug!(?peer, stripped, "removed identity headers sent by an untrusted peer");
+            tracing::debug!(
+                ?peer,
+                stripped,
+                "removed identity headers sent by an untrusted peer"
+            );
         }
         let auth = self.resolve(&*head.headers, head.query, peer);
         match auth.authorize(policy.required) {
@@ -311,7 +335,8 @@ impl Authenticator {
                     ),
                     Authentication::Anonymous { refused } => tracing::debug!(
                         refused = refused.as_ref().map(tracing::field::display),
-                        required = policy.required.get(), "anonymous request allowed"
+                        required = policy.required.get(),
+                        "anonymous request allowed"
                     ),
                 }
                 if policy.downstream_headers {
@@ -328,11 +353,16 @@ impl Authenticator {
                 match &denial {
                     Denial::Unauthenticated { refused } => tracing::info!(
                         refused = refused.as_ref().map(tracing::field::display),
-                        required = policy.required.get(), "request refused: not authenticated"
+                        required = policy.required.get(),
+                        "request refused: not authenticated"
                     ),
                     Denial::Forbidden { level, required } => tracing::info!(
-                        user = auth.identity().map(|i| tracing::field::display(&i.username)),
-                        level = level.get(), required = required.get(), "request refused: level too low"
+                        user = auth
+                            .identity()
+                            .map(|i| tracing::field::display(&i.username)),
+                        level = level.get(),
+                        required = required.get(),
+                        "request refused: level too low"
                     ),
                 }
                 Verdict::Reject(self.rejection(denial, head.method, &*head.headers))
@@ -345,9 +375,16 @@ impl Authenticator {
     /// accept `text/html` when a login URL is configured, a redirect to it (302
     /// for `GET`/`HEAD`, 303 otherwise). A 403 is never turned into a redirect:
     /// logging in again would not help.
-    pub fn rejection(&self, denial: Denial, method: &str, headers: &impl HeaderAccess) -> Rejection {
+    pub fn rejection(
+        &self,
+        denial: Denial,
+        method: &str,
+        headers: &impl HeaderAccess,
+    ) -> Rejection {
         let redirect = match (&denial, &self.login_url) {
-            (Denial::Unauthenticated { .. }, Some(url)) if accepts_html(headers) => Some(url.clone()),
+            (Denial::Unauthenticated { .. }, Some(url)) if accepts_html(headers) => {
+                Some(url.clone())
+            }
             _ => None,
         };
         let kind = match redirect {
@@ -372,12 +409,20 @@ impl Authenticator {
 
 /// Removes every header whose name folds (case, `_`) to one of `names`.
 fn strip_matching(headers: &mut impl HeaderAccessMut, names: &[HeaderName]) -> usize {
-    let matches = |candidate: &str| names.iter().any(|n| same_header_name(candidate, n.as_str()));
+    let matches = |candidate: &str| {
+        names
+            .iter()
+            .any(|n| same_header_name(candidate, n.as_str()))
+    };
     // Allocate only when there is something to remove, which is rare.
     if !headers.header_names().any(matches) {
         return 0;
     }
-    let doomed: Vec<String> = headers.header_names().filter(|n| matches(n)).map(str::to_owned).collect();
+    let doomed: Vec<String> = headers
+        .header_names()
+        .filter(|n| matches(n))
+        .map(str::to_owned)
+        .collect();
     for name in &doomed {
         headers.remove_header(name);
     }
@@ -397,7 +442,8 @@ fn accepts_html(headers: &impl HeaderAccess) -> bool {
                     let p = p.trim_ascii();
                     p.len() >= 2
                         && p.get(..2).is_some_and(|k| k.eq_ignore_ascii_case(b"q="))
-                        && p.get(2..).is_some_and(|q| q.iter().all(|&c| c == b'0' || c == b'.'))
+                        && p.get(2..)
+                            .is_some_and(|q| q.iter().all(|&c| c == b'0' || c == b'.'))
                 })
         })
 }
@@ -484,9 +530,14 @@ pub struct Rejection {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum RejectionKind {
-    Unauthorized { bearer: bool },
+    Unauthorized {
+        bearer: bool,
+    },
     Forbidden,
-    Redirect { status: StatusCode, location: HeaderValue },
+    Redirect {
+        status: StatusCode,
+        location: HeaderValue,
+    },
 }
 
 impl Rejection {
@@ -518,7 +569,9 @@ impl Rejection {
                 HeaderValue::from_static("Bearer realm=\"Organizr\""),
             )),
             RejectionKind::Unauthorized { bearer: false } | RejectionKind::Forbidden => None,
-            RejectionKind::Redirect { location, .. } => Some((http::header::LOCATION, location.clone())),
+            RejectionKind::Redirect { location, .. } => {
+                Some((http::header::LOCATION, location.clone()))
+            }
         };
         [(
             http::header::CONTENT_TYPE,

@@ -80,8 +80,8 @@ impl Claims {
         if payload.first() != Some(&b'{') || payload.last() != Some(&b'}') {
             return Err(TokenError::Malformed("payload is not a JSON object"));
         }
-        let raw: RawClaims<'_> =
-            serde_json::from_slice(payload).map_err(|_| TokenError::Malformed("payload is not valid claims JSON"))?;
+        let raw: RawClaims<'_> = serde_json::from_slice(payload)
+            .map_err(|_| TokenError::Malformed("payload is not valid claims JSON"))?;
         raw.check()
     }
 }
@@ -155,7 +155,11 @@ impl RawClaims<'_> {
         };
         let group = non_empty(self.group.optional("group")?, "group")?;
         let email = non_empty(self.email.optional("email")?, "email")?;
-        let image = self.image.optional("image")?.map(|s| s.0.into_owned()).filter(|s| !s.is_empty());
+        let image = self
+            .image
+            .optional("image")?
+            .map(|s| s.0.into_owned())
+            .filter(|s| !s.is_empty());
         Ok(Claims {
             username: username.into_owned(),
             group_id,
@@ -185,16 +189,12 @@ pub(crate) fn is_clean_text(s: &str) -> bool {
 }
 
 /// A claim as found: absent (or JSON `null`), of the expected type, or of another.
+#[derive(Default)]
 enum Json<T> {
+    #[default]
     Absent,
     Value(T),
     WrongType,
-}
-
-impl<T> Default for Json<T> {
-    fn default() -> Self {
-        Json::Absent
-    }
 }
 
 impl<T> Json<T> {
@@ -371,9 +371,7 @@ mod tests {
         assert_eq!(c.not_before, Some(1.25));
 
         // Older tokens: `username`, string ids, array audience, escaped strings.
-        let c = parse(&format!(
-            r#"{{"iss":"Organizr","aud":["x","Organizr"],"exp":2e9,"username":"b\u00e9","groupID":"12","userID":"7"}}"#
-        ))
+        let c = parse(r#"{"iss":"Organizr","aud":["x","Organizr"],"exp":2e9,"username":"b\u00e9","groupID":"12","userID":"7"}"#)
         .unwrap();
         assert_eq!(c.username, "bé");
         assert_eq!(c.group_id.get(), 12);
@@ -384,31 +382,106 @@ mod tests {
     fn refuses_with_the_claim_named() {
         use TokenError::*;
         let cases: &[(&str, TokenError)] = &[
-            (r#"{"aud":"Organizr","exp":1,"name":"a","groupID":0}"#, MissingClaim("iss")),
-            (r#"{"iss":"organizr","aud":"Organizr","exp":1,"name":"a","groupID":0}"#, WrongIssuer),
-            (r#"{"iss":["Organizr"],"aud":"Organizr","exp":1,"name":"a","groupID":0}"#, BadClaimType("iss")),
-            (r#"{"iss":"Organizr","exp":1,"name":"a","groupID":0}"#, MissingClaim("aud")),
-            (r#"{"iss":"Organizr","aud":"Other","exp":1,"name":"a","groupID":0}"#, WrongAudience),
-            (r#"{"iss":"Organizr","aud":["Other"],"exp":1,"name":"a","groupID":0}"#, WrongAudience),
-            (r#"{"iss":"Organizr","aud":[1],"exp":1,"name":"a","groupID":0}"#, BadClaimType("aud")),
-            (r#"{"iss":"Organizr","aud":"Organizr","name":"a","groupID":0}"#, MissingClaim("exp")),
-            (r#"{"iss":"Organizr","aud":"Organizr","exp":null,"name":"a","groupID":0}"#, MissingClaim("exp")),
-            (r#"{"iss":"Organizr","aud":"Organizr","exp":"1","name":"a","groupID":0}"#, BadClaimType("exp")),
-            (r#"{"iss":"Organizr","aud":"Organizr","exp":1,"iat":"now","name":"a","groupID":0}"#, BadClaimType("iat")),
-            (r#"{"iss":"Organizr","aud":"Organizr","exp":1,"nbf":true,"name":"a","groupID":0}"#, BadClaimType("nbf")),
-            (r#"{"iss":"Organizr","aud":"Organizr","exp":1,"groupID":0}"#, MissingClaim("name")),
-            (r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"","groupID":0}"#, InvalidClaim("name")),
-            (r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a\nb","groupID":0}"#, InvalidClaim("name")),
-            (r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":1,"groupID":0}"#, BadClaimType("name")),
-            (r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a"}"#, MissingClaim("groupID")),
-            (r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":1000}"#, InvalidClaim("groupID")),
-            (r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":-1}"#, InvalidClaim("groupID")),
-            (r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":"1.5"}"#, InvalidClaim("groupID")),
-            (r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":"0x1"}"#, InvalidClaim("groupID")),
-            (r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":4.0}"#, BadClaimType("groupID")),
-            (r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":[0]}"#, BadClaimType("groupID")),
-            (r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":0,"userID":"x"}"#, InvalidClaim("userID")),
-            (r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":0,"email":{}}"#, BadClaimType("email")),
+            (
+                r#"{"aud":"Organizr","exp":1,"name":"a","groupID":0}"#,
+                MissingClaim("iss"),
+            ),
+            (
+                r#"{"iss":"organizr","aud":"Organizr","exp":1,"name":"a","groupID":0}"#,
+                WrongIssuer,
+            ),
+            (
+                r#"{"iss":["Organizr"],"aud":"Organizr","exp":1,"name":"a","groupID":0}"#,
+                BadClaimType("iss"),
+            ),
+            (
+                r#"{"iss":"Organizr","exp":1,"name":"a","groupID":0}"#,
+                MissingClaim("aud"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Other","exp":1,"name":"a","groupID":0}"#,
+                WrongAudience,
+            ),
+            (
+                r#"{"iss":"Organizr","aud":["Other"],"exp":1,"name":"a","groupID":0}"#,
+                WrongAudience,
+            ),
+            (
+                r#"{"iss":"Organizr","aud":[1],"exp":1,"name":"a","groupID":0}"#,
+                BadClaimType("aud"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","name":"a","groupID":0}"#,
+                MissingClaim("exp"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":null,"name":"a","groupID":0}"#,
+                MissingClaim("exp"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":"1","name":"a","groupID":0}"#,
+                BadClaimType("exp"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"iat":"now","name":"a","groupID":0}"#,
+                BadClaimType("iat"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"nbf":true,"name":"a","groupID":0}"#,
+                BadClaimType("nbf"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"groupID":0}"#,
+                MissingClaim("name"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"","groupID":0}"#,
+                InvalidClaim("name"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a\nb","groupID":0}"#,
+                InvalidClaim("name"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":1,"groupID":0}"#,
+                BadClaimType("name"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a"}"#,
+                MissingClaim("groupID"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":1000}"#,
+                InvalidClaim("groupID"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":-1}"#,
+                InvalidClaim("groupID"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":"1.5"}"#,
+                InvalidClaim("groupID"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":"0x1"}"#,
+                InvalidClaim("groupID"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":4.0}"#,
+                BadClaimType("groupID"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":[0]}"#,
+                BadClaimType("groupID"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":0,"userID":"x"}"#,
+                InvalidClaim("userID"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":0,"email":{}}"#,
+                BadClaimType("email"),
+            ),
         ];
         for (json, want) in cases {
             assert_eq!(parse(json).as_ref().err(), Some(want), "{json}");
@@ -423,7 +496,10 @@ mod tests {
             r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","name":"root","groupID":4}"#,
             r#"{"iss":"Organizr","iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":4}"#,
         ] {
-            assert!(matches!(parse(json), Err(TokenError::Malformed(_))), "{json}");
+            assert!(
+                matches!(parse(json), Err(TokenError::Malformed(_))),
+                "{json}"
+            );
         }
     }
 
@@ -439,15 +515,24 @@ mod tests {
             "",
             r#"{"iss":"Organizr"}x"#,
         ] {
-            assert!(matches!(parse(json), Err(TokenError::Malformed(_))), "{json:?}");
+            assert!(
+                matches!(parse(json), Err(TokenError::Malformed(_))),
+                "{json:?}"
+            );
         }
-        assert!(matches!(Claims::from_json(b"{\"iss\":\"\xff\"}"), Err(TokenError::Malformed(_))));
+        assert!(matches!(
+            Claims::from_json(b"{\"iss\":\"\xff\"}"),
+            Err(TokenError::Malformed(_))
+        ));
     }
 
     #[test]
     fn debug_hides_email_and_image() {
         let c = parse(&format!(r#"{{{BASE},"name":"a","groupID":4,"email":"private@x","image":"https://x/?token=s3cr3t"}}"#)).unwrap();
         let shown = format!("{c:?}");
-        assert!(!shown.contains("private") && !shown.contains("s3cr3t"), "{shown}");
+        assert!(
+            !shown.contains("private") && !shown.contains("s3cr3t"),
+            "{shown}"
+        );
     }
 }

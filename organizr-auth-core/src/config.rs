@@ -135,11 +135,14 @@ impl Config {
 
     /// The clock leeway for `exp`, `nbf` and `iat` (at most 300 s).
     pub fn leeway(mut self, leeway: Duration) -> Result<Self, ConfigError> {
-        self.validator = self.validator.with_leeway(leeway).map_err(|e| ConfigError::Invalid {
-            setting: "leeway",
-            value: leeway.as_secs().to_string(),
-            reason: InvalidValue::Leeway(e),
-        })?;
+        self.validator = self
+            .validator
+            .with_leeway(leeway)
+            .map_err(|e| ConfigError::Invalid {
+                setting: "leeway",
+                value: leeway.as_secs().to_string(),
+                reason: InvalidValue::Leeway(e),
+            })?;
         Ok(self)
     }
 
@@ -311,7 +314,10 @@ impl Raw {
             (Some(_), _, Some(_)) => return Err(conflict(n.hash, n.config_php)),
             (_, Some(_), Some(_)) => return Err(conflict(n.hash_file, n.config_php)),
             (Some(hash), None, None) => (
-                Secret::new(hash).map_err(|source| ConfigError::Secret { setting: n.hash, source })?,
+                Secret::new(hash).map_err(|source| ConfigError::Secret {
+                    setting: n.hash,
+                    source,
+                })?,
                 self.uuid,
                 self.api_key,
             ),
@@ -330,15 +336,22 @@ impl Raw {
                 if self.api_key.is_some() {
                     return Err(conflict(n.config_php, n.api_key));
                 }
-                let php = OrganizrPhpConfig::from_file(&path).map_err(|source| ConfigError::PhpConfig {
-                    setting: n.config_php,
-                    source,
+                let php = OrganizrPhpConfig::from_file(&path).map_err(|source| {
+                    ConfigError::PhpConfig {
+                        setting: n.config_php,
+                        source,
+                    }
                 })?;
-                let secret = Secret::new(php.organizr_hash()).map_err(|source| ConfigError::Secret {
-                    setting: n.config_php,
-                    source,
-                })?;
-                (secret, Some(php.uuid().to_owned()), php.api_key().map(str::to_owned))
+                let secret =
+                    Secret::new(php.organizr_hash()).map_err(|source| ConfigError::Secret {
+                        setting: n.config_php,
+                        source,
+                    })?;
+                (
+                    secret,
+                    Some(php.uuid().to_owned()),
+                    php.api_key().map(str::to_owned),
+                )
             }
         };
         let mut config = Config::new(secret).uuid(uuid.unwrap_or_default());
@@ -368,11 +381,15 @@ impl Raw {
         }
         if let Some(secs) = self.leeway_secs {
             let leeway = Duration::from_secs(secs);
-            config.validator = config.validator.with_leeway(leeway).map_err(|e| ConfigError::Invalid {
-                setting: n.leeway,
-                value: secs.to_string(),
-                reason: InvalidValue::Leeway(e),
-            })?;
+            config.validator =
+                config
+                    .validator
+                    .with_leeway(leeway)
+                    .map_err(|e| ConfigError::Invalid {
+                        setting: n.leeway,
+                        value: secs.to_string(),
+                        reason: InvalidValue::Leeway(e),
+                    })?;
         }
         if let Some(url) = self.login_url {
             config.login_url = Some(login_url(n.login_url, &url)?);

@@ -138,7 +138,10 @@ fn percent_decode(input: &[u8]) -> std::borrow::Cow<'_, [u8]> {
         rest = tail;
         match b {
             b'+' => out.push(b' '),
-            b'%' => match (tail.first().and_then(|&h| hex(h)), tail.get(1).and_then(|&l| hex(l))) {
+            b'%' => match (
+                tail.first().and_then(|&h| hex(h)),
+                tail.get(1).and_then(|&l| hex(l)),
+            ) {
                 (Some(h), Some(l)) => {
                     // Two hex digits make a value below 256.
                     out.push((h * 16 + l) as u8);
@@ -161,7 +164,10 @@ mod tests {
     fn map(lines: &[(&str, &[u8])]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (n, v) in lines {
-            h.append(http::HeaderName::from_bytes(n.as_bytes()).unwrap(), http::HeaderValue::from_bytes(v).unwrap());
+            h.append(
+                http::HeaderName::from_bytes(n.as_bytes()).unwrap(),
+                http::HeaderValue::from_bytes(v).unwrap(),
+            );
         }
         h
     }
@@ -169,14 +175,27 @@ mod tests {
     #[test]
     fn cookie_table() {
         let name = "organizr_token_u";
-        let cases: &[(&[(&str, &[u8])], &[&str])] = &[
+        type Lines<'a> = &'a [(&'a str, &'a [u8])];
+        let cases: &[(Lines<'_>, &[&str])] = &[
             (&[], &[]),
             (&[("cookie", b"organizr_token_u=t1")], &["t1"]),
             (&[("cookie", b"a=1;organizr_token_u=t1;b=2")], &["t1"]),
-            (&[("cookie", b" a=1 ;  organizr_token_u = t1 ; b=2")], &["t1"]),
-            (&[("cookie", b"a=1"), ("cookie", b"organizr_token_u=t2")], &["t2"]),
-            (&[("cookie", b"organizr_token_u=t1; organizr_token_u=t2")], &["t1", "t2"]),
-            (&[("cookie", b"organizr_token_uu=t1; xorganizr_token_u=t2")], &[]),
+            (
+                &[("cookie", b" a=1 ;  organizr_token_u = t1 ; b=2")],
+                &["t1"],
+            ),
+            (
+                &[("cookie", b"a=1"), ("cookie", b"organizr_token_u=t2")],
+                &["t2"],
+            ),
+            (
+                &[("cookie", b"organizr_token_u=t1; organizr_token_u=t2")],
+                &["t1", "t2"],
+            ),
+            (
+                &[("cookie", b"organizr_token_uu=t1; xorganizr_token_u=t2")],
+                &[],
+            ),
             (&[("cookie", b"organizr_token_u")], &[]),
             (&[("cookie", b"organizr_token_u=")], &[""]),
             (&[("cookie", b"organizr_token_u=\"q\"")], &["q"]),

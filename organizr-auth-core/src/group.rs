@@ -264,7 +264,10 @@ mod tests {
             ("998", Ok(998)),
             ("999", Ok(999)),
             ("1000", Err(InvalidGroupLevel::OutOfRange)),
-            ("99999999999999999999999", Err(InvalidGroupLevel::OutOfRange)),
+            (
+                "99999999999999999999999",
+                Err(InvalidGroupLevel::OutOfRange),
+            ),
             ("", Err(InvalidGroupLevel::Empty)),
             ("1.5", Err(InvalidGroupLevel::NotANumber)),
             ("-1", Err(InvalidGroupLevel::NotANumber)),
@@ -282,9 +285,18 @@ mod tests {
 
     #[test]
     fn integers_outside_range_are_refused() {
-        assert_eq!(GroupLevel::try_from(-1i64), Err(InvalidGroupLevel::OutOfRange));
-        assert_eq!(GroupLevel::try_from(1000u16), Err(InvalidGroupLevel::OutOfRange));
-        assert_eq!(GroupLevel::try_from(70000u64), Err(InvalidGroupLevel::OutOfRange));
+        assert_eq!(
+            GroupLevel::try_from(-1i64),
+            Err(InvalidGroupLevel::OutOfRange)
+        );
+        assert_eq!(
+            GroupLevel::try_from(1000u16),
+            Err(InvalidGroupLevel::OutOfRange)
+        );
+        assert_eq!(
+            GroupLevel::try_from(70000u64),
+            Err(InvalidGroupLevel::OutOfRange)
+        );
         assert_eq!(GroupLevel::try_from(999i64), Ok(GroupLevel::GUEST));
     }
 
@@ -294,7 +306,9 @@ mod tests {
         assert_eq!(ok, GroupLevel::USER);
         let ok: GroupLevel = serde_json::from_str("\"0\"").unwrap();
         assert_eq!(ok, GroupLevel::ADMIN);
-        for bad in ["1000", "-1", "1.5", "\"1.5\"", "\"\"", "true", "null", "[1]"] {
+        for bad in [
+            "1000", "-1", "1.5", "\"1.5\"", "\"\"", "true", "null", "[1]",
+        ] {
             assert!(serde_json::from_str::<GroupLevel>(bad).is_err(), "{bad}");
         }
         assert_eq!(serde_json::to_string(&GroupLevel::USER).unwrap(), "4");

@@ -74,7 +74,13 @@ impl HeaderAccessMut for HeaderMap {
 pub(crate) fn same_header_name(candidate: &str, name: &str) -> bool {
     candidate.len() == name.len()
         && candidate.bytes().zip(name.bytes()).all(|(a, b)| {
-            let fold = |c: u8| if c == b'_' { b'-' } else { c.to_ascii_lowercase() };
+            let fold = |c: u8| {
+                if c == b'_' {
+                    b'-'
+                } else {
+                    c.to_ascii_lowercase()
+                }
+            };
             fold(a) == fold(b)
         })
 }

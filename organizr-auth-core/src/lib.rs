@@ -62,7 +62,9 @@ pub use claims::Claims;
 pub use config::{Config, ConfigError, InvalidValue};
 pub use group::{GroupLevel, InvalidGroupLevel};
 pub use headers::{HeaderAccess, HeaderAccessMut};
-pub use identity::{API_KEY_USER, Authentication, DOWNSTREAM_HEADERS, Denial, Identity, Refusal, Source};
+pub use identity::{
+    API_KEY_USER, Authentication, DOWNSTREAM_HEADERS, Denial, Identity, Refusal, Source,
+};
 pub use proxy::{Peer, ProxyHeaderError, ProxyListError, TrustedProxies};
 pub use secret::{ApiKey, Secret, SecretError};
 pub use token::{TokenError, TokenValidator};

@@ -46,7 +46,10 @@ pub fn trusted_v6() -> Peer {
 }
 /// The trusted IPv4 proxy as a dual-stack listener reports it (`::ffff:10.0.0.2`).
 pub fn trusted_mapped() -> Peer {
-    Peer::Tcp(SocketAddr::from(([0, 0, 0, 0, 0, 0xffff, 0x0a00, 0x0002], 40000)))
+    Peer::Tcp(SocketAddr::from((
+        [0, 0, 0, 0, 0, 0xffff, 0x0a00, 0x0002],
+        40000,
+    )))
 }
 /// An untrusted client.
 pub fn untrusted_v4() -> Peer {
@@ -85,16 +88,20 @@ impl ConfigKind {
     /// The configuration.
     pub fn config(self) -> Config {
         let base = || -> Result<Config, crate::ConfigError> {
-            let proxies = TrustedProxies::parse(TRUSTED).map_err(|e| crate::ConfigError::Invalid {
-                setting: "trusted_proxies",
-                value: TRUSTED.to_owned(),
-                reason: crate::InvalidValue::ProxyList(e),
-            })?;
+            let proxies =
+                TrustedProxies::parse(TRUSTED).map_err(|e| crate::ConfigError::Invalid {
+                    setting: "trusted_proxies",
+                    value: TRUSTED.to_owned(),
+                    reason: crate::InvalidValue::ProxyList(e),
+                })?;
             let api = crate::ApiKey::new(API_KEY).map_err(|source| crate::ConfigError::Secret {
                 setting: "api_key",
                 source,
             })?;
-            Ok(Config::new(secret()).uuid(UUID).api_key(api).trusted_proxies(proxies))
+            Ok(Config::new(secret())
+                .uuid(UUID)
+                .api_key(api)
+                .trusted_proxies(proxies))
         };
         let built = base().and_then(|c| match self {
             ConfigKind::Standard => Ok(c),
@@ -128,7 +135,8 @@ pub fn expired_token(user: &str, level: u16) -> String {
 
 /// A token for `user` signed with another key.
 pub fn forged_token(user: &str, level: u16) -> String {
-    let other = Secret::new("not-the-organizr-hash-of-this-instance").unwrap_or_else(|_| unreachable_secret());
+    let other = Secret::new("not-the-organizr-hash-of-this-instance")
+        .unwrap_or_else(|_| unreachable_secret());
     TokenBuilder::new(user, level_of(level)).sign(&other)
 }
 
@@ -220,7 +228,10 @@ pub struct Echo {
 
 /// The test handler's body: the authentication it received and the headers it
 /// saw, as JSON.
-pub fn echo<'a>(auth: Option<&Authentication>, headers: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> String {
+pub fn echo<'a>(
+    auth: Option<&Authentication>,
+    headers: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+) -> String {
     let identity = auth.and_then(Authentication::identity);
     let echo = Echo {
         user: identity.map(|i| i.username.clone()),
@@ -228,7 +239,12 @@ pub fn echo<'a>(auth: Option<&Authentication>, headers: impl IntoIterator<Item =
         source: identity.map(|i| i.source.as_str().to_owned()),
         headers: headers
             .into_iter()
-            .map(|(n, v)| (n.to_ascii_lowercase(), String::from_utf8_lossy(v).into_owned()))
+            .map(|(n, v)| {
+                (
+                    n.to_ascii_lowercase(),
+                    String::from_utf8_lossy(v).into_owned(),
+                )
+            })
             .collect(),
     };
     serde_json::to_string(&echo).unwrap_or_default()
@@ -250,27 +266,47 @@ impl Case {
         let e = &self.expect;
         let fail = |what: String| Err(format!("case `{}`: {what}", self.name));
         if seen.status != e.status {
-            return fail(format!("status {} (want {}), body {:?}", seen.status, e.status, seen.body));
+            return fail(format!(
+                "status {} (want {}), body {:?}",
+                seen.status, e.status, seen.body
+            ));
         }
         if seen.location.as_deref() != e.location {
-            return fail(format!("location {:?} (want {:?})", seen.location, e.location));
+            return fail(format!(
+                "location {:?} (want {:?})",
+                seen.location, e.location
+            ));
         }
-        let challenged = seen.www_authenticate.as_deref().is_some_and(|v| v.starts_with("Bearer"));
+        let challenged = seen
+            .www_authenticate
+            .as_deref()
+            .is_some_and(|v| v.starts_with("Bearer"));
         if e.status == 401 && challenged != e.challenge {
-            return fail(format!("www-authenticate {:?} (want challenge: {})", seen.www_authenticate, e.challenge));
+            return fail(format!(
+                "www-authenticate {:?} (want challenge: {})",
+                seen.www_authenticate, e.challenge
+            ));
         }
         if e.status != 200 {
             // A rejection's body must not explain itself beyond the status.
             for secret_word in ["expired", "signature", "conflict", "refused:", SECRET] {
                 if seen.body.contains(secret_word) {
-                    return fail(format!("rejection body leaks {secret_word:?}: {:?}", seen.body));
+                    return fail(format!(
+                        "rejection body leaks {secret_word:?}: {:?}",
+                        seen.body
+                    ));
                 }
             }
             return Ok(());
         }
         let echo: Echo = match serde_json::from_str(&seen.body) {
             Ok(echo) => echo,
-            Err(err) => return fail(format!("handler body is not an echo ({err}): {:?}", seen.body)),
+            Err(err) => {
+                return fail(format!(
+                    "handler body is not an echo ({err}): {:?}",
+                    seen.body
+                ));
+            }
         };
         if echo.user.as_deref() != e.user {
             return fail(format!("user {:?} (want {:?})", echo.user, e.user));
@@ -282,13 +318,21 @@ impl Case {
             return fail(format!("source {:?} (want {:?})", echo.source, e.source));
         }
         for name in &e.unseen {
-            if let Some((n, v)) = echo.headers.iter().find(|(n, _)| n.replace('_', "-") == *name) {
+            if let Some((n, v)) = echo
+                .headers
+                .iter()
+                .find(|(n, _)| n.replace('_', "-") == *name)
+            {
                 return fail(format!("handler saw {n}: {v}"));
             }
         }
         for (name, value) in &e.seen {
-            let values: Vec<&str> =
-                echo.headers.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect();
+            let values: Vec<&str> = echo
+                .headers
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+                .collect();
             if values != [*value] {
                 return fail(format!("handler saw {name}: {values:?} (want [{value:?}])"));
             }
@@ -356,59 +400,322 @@ pub fn cases() -> Vec<Case> {
     let c = |t: &str| ("cookie", cookie(t));
     let mut cases = vec![
         // Anonymous requests and level 999.
-        case("anonymous_needs_login", Standard, require(998), untrusted_v4(), vec![], unauthorized()),
-        case("anonymous_pass_through", Standard, Policy::pass_through(), untrusted_v4(), vec![], anon_ok()),
-        case("anonymous_guest_level", Standard, require(999), untrusted_v4(), vec![], anon_ok()),
+        case(
+            "anonymous_needs_login",
+            Standard,
+            require(998),
+            untrusted_v4(),
+            vec![],
+            unauthorized(),
+        ),
+        case(
+            "anonymous_pass_through",
+            Standard,
+            Policy::pass_through(),
+            untrusted_v4(),
+            vec![],
+            anon_ok(),
+        ),
+        case(
+            "anonymous_guest_level",
+            Standard,
+            require(999),
+            untrusted_v4(),
+            vec![],
+            anon_ok(),
+        ),
         // Level boundaries: equal, more privileged, less privileged.
-        case("admin_on_admin", Standard, require(0), untrusted_v4(), vec![c(&admin)], ok("root", 0, "token")),
-        case("user_on_admin", Standard, require(0), untrusted_v4(), vec![c(&user)], forbidden()),
-        case("user_on_user", Standard, require(4), untrusted_v4(), vec![c(&user)], ok("mallory.fan", 4, "token")),
-        case("user_on_power_user", Standard, require(3), untrusted_v4(), vec![c(&user)], forbidden()),
-        case("user_on_level_5", Standard, require(5), untrusted_v4(), vec![c(&user)], ok("mallory.fan", 4, "token")),
-        case("user_on_logged_in", Standard, require(998), untrusted_v4(), vec![c(&user)], ok("mallory.fan", 4, "token")),
-        case("custom_12_on_11", Standard, require(11), untrusted_v4(), vec![c(&kid)], forbidden()),
-        case("custom_12_on_12", Standard, require(12), untrusted_v4(), vec![c(&kid)], ok("kid", 12, "token")),
-        case("admin_on_guest", Standard, require(999), untrusted_v4(), vec![c(&admin)], ok("root", 0, "token")),
+        case(
+            "admin_on_admin",
+            Standard,
+            require(0),
+            untrusted_v4(),
+            vec![c(&admin)],
+            ok("root", 0, "token"),
+        ),
+        case(
+            "user_on_admin",
+            Standard,
+            require(0),
+            untrusted_v4(),
+            vec![c(&user)],
+            forbidden(),
+        ),
+        case(
+            "user_on_user",
+            Standard,
+            require(4),
+            untrusted_v4(),
+            vec![c(&user)],
+            ok("mallory.fan", 4, "token"),
+        ),
+        case(
+            "user_on_power_user",
+            Standard,
+            require(3),
+            untrusted_v4(),
+            vec![c(&user)],
+            forbidden(),
+        ),
+        case(
+            "user_on_level_5",
+            Standard,
+            require(5),
+            untrusted_v4(),
+            vec![c(&user)],
+            ok("mallory.fan", 4, "token"),
+        ),
+        case(
+            "user_on_logged_in",
+            Standard,
+            require(998),
+            untrusted_v4(),
+            vec![c(&user)],
+            ok("mallory.fan", 4, "token"),
+        ),
+        case(
+            "custom_12_on_11",
+            Standard,
+            require(11),
+            untrusted_v4(),
+            vec![c(&kid)],
+            forbidden(),
+        ),
+        case(
+            "custom_12_on_12",
+            Standard,
+            require(12),
+            untrusted_v4(),
+            vec![c(&kid)],
+            ok("kid", 12, "token"),
+        ),
+        case(
+            "admin_on_guest",
+            Standard,
+            require(999),
+            untrusted_v4(),
+            vec![c(&admin)],
+            ok("root", 0, "token"),
+        ),
         // Token transport and refusals.
-        case("bearer_token", Standard, require(998), untrusted_v4(), vec![("authorization", format!("Bearer {user}"))], ok("mallory.fan", 4, "token")),
-        case("expired_cookie", Standard, require(998), untrusted_v4(), vec![c(&expired_token("old", 4))], unauthorized()),
-        case("forged_cookie", Standard, require(998), untrusted_v4(), vec![c(&forged_token("root", 0))], unauthorized()),
-        case("alg_none_cookie", Standard, require(998), untrusted_v4(), vec![c(&alg_none_token())], unauthorized()),
-        case("garbage_cookie", Standard, require(998), untrusted_v4(), vec![("cookie", cookie("garbage"))], unauthorized()),
-        case("wrong_cookie_name", Standard, require(998), untrusted_v4(), vec![("cookie", format!("organizr_token_other={admin}"))], unauthorized()),
+        case(
+            "bearer_token",
+            Standard,
+            require(998),
+            untrusted_v4(),
+            vec![("authorization", format!("Bearer {user}"))],
+            ok("mallory.fan", 4, "token"),
+        ),
+        case(
+            "expired_cookie",
+            Standard,
+            require(998),
+            untrusted_v4(),
+            vec![c(&expired_token("old", 4))],
+            unauthorized(),
+        ),
+        case(
+            "forged_cookie",
+            Standard,
+            require(998),
+            untrusted_v4(),
+            vec![c(&forged_token("root", 0))],
+            unauthorized(),
+        ),
+        case(
+            "alg_none_cookie",
+            Standard,
+            require(998),
+            untrusted_v4(),
+            vec![c(&alg_none_token())],
+            unauthorized(),
+        ),
+        case(
+            "garbage_cookie",
+            Standard,
+            require(998),
+            untrusted_v4(),
+            vec![("cookie", cookie("garbage"))],
+            unauthorized(),
+        ),
+        case(
+            "wrong_cookie_name",
+            Standard,
+            require(998),
+            untrusted_v4(),
+            vec![("cookie", format!("organizr_token_other={admin}"))],
+            unauthorized(),
+        ),
         case(
             "stale_copy_ignored",
             Standard,
             require(998),
             untrusted_v4(),
-            vec![("cookie", format!("{}; theme=dark; {}", cookie("stale.copy.x"), cookie(&user)))],
+            vec![(
+                "cookie",
+                format!("{}; theme=dark; {}", cookie("stale.copy.x"), cookie(&user)),
+            )],
             ok("mallory.fan", 4, "token"),
         ),
-        case("cookie_across_lines", Standard, require(998), untrusted_v4(), vec![("cookie", "theme=dark".to_owned()), c(&user)], ok("mallory.fan", 4, "token")),
-        case("two_users_in_cookies", Standard, require(998), untrusted_v4(), vec![c(&user), c(&admin)], unauthorized()),
-        case("cookie_and_bearer_disagree", Standard, require(998), untrusted_v4(), vec![c(&user), ("authorization", format!("Bearer {admin}"))], unauthorized()),
+        case(
+            "cookie_across_lines",
+            Standard,
+            require(998),
+            untrusted_v4(),
+            vec![("cookie", "theme=dark".to_owned()), c(&user)],
+            ok("mallory.fan", 4, "token"),
+        ),
+        case(
+            "two_users_in_cookies",
+            Standard,
+            require(998),
+            untrusted_v4(),
+            vec![c(&user), c(&admin)],
+            unauthorized(),
+        ),
+        case(
+            "cookie_and_bearer_disagree",
+            Standard,
+            require(998),
+            untrusted_v4(),
+            vec![c(&user), ("authorization", format!("Bearer {admin}"))],
+            unauthorized(),
+        ),
         // Trusted proxies.
-        case("proxy_v4_trusted", Standard, require(998), trusted_v4(), vec![("remote-user", "alice".to_owned())], ok("alice", 998, "proxy")),
-        case("proxy_user_is_not_user_level", Standard, require(4), trusted_v4(), vec![("remote-user", "alice".to_owned())], forbidden()),
-        case("proxy_v6_trusted", Standard, require(998), trusted_v6(), vec![("remote-user", "alice".to_owned())], ok("alice", 998, "proxy")),
-        case("proxy_mapped_v4_trusted", Standard, require(998), trusted_mapped(), vec![("remote-user", "alice".to_owned())], ok("alice", 998, "proxy")),
-        case("proxy_unix_trusted", Standard, require(998), Peer::Unix, vec![("remote-user", "alice".to_owned())], ok("alice", 998, "proxy")),
-        case("proxy_untrusted_ignored", Standard, require(998), untrusted_v4(), vec![("remote-user", "admin".to_owned())], unauthorized()),
-        case("proxy_unknown_peer_ignored", Standard, require(998), Peer::Unknown, vec![("remote-user", "admin".to_owned())], unauthorized()),
-        case("proxy_header_repeated", Standard, require(998), trusted_v4(), vec![("remote-user", "admin".to_owned()), ("remote-user", "alice".to_owned())], unauthorized()),
-        case("proxy_header_with_comma", Standard, require(998), trusted_v4(), vec![("remote-user", "admin, alice".to_owned())], unauthorized()),
-        case("proxy_and_token_disagree", Standard, require(998), trusted_v4(), vec![("remote-user", "admin".to_owned()), c(&alice_token)], unauthorized()),
-        case("proxy_and_token_agree", Standard, require(4), trusted_v4(), vec![("remote-user", "alice".to_owned()), c(&alice_token)], ok("alice", 4, "token")),
-        case("proxy_group_header", GroupHeader, require(0), trusted_v4(), vec![("remote-user", "alice".to_owned()), ("remote-group-id", "0".to_owned())], ok("alice", 0, "proxy")),
-        case("proxy_group_header_missing", GroupHeader, require(998), trusted_v4(), vec![("remote-user", "alice".to_owned())], unauthorized()),
-        case("proxy_group_header_invalid", GroupHeader, require(998), trusted_v4(), vec![("remote-user", "alice".to_owned()), ("remote-group-id", "Admin".to_owned())], unauthorized()),
+        case(
+            "proxy_v4_trusted",
+            Standard,
+            require(998),
+            trusted_v4(),
+            vec![("remote-user", "alice".to_owned())],
+            ok("alice", 998, "proxy"),
+        ),
+        case(
+            "proxy_user_is_not_user_level",
+            Standard,
+            require(4),
+            trusted_v4(),
+            vec![("remote-user", "alice".to_owned())],
+            forbidden(),
+        ),
+        case(
+            "proxy_v6_trusted",
+            Standard,
+            require(998),
+            trusted_v6(),
+            vec![("remote-user", "alice".to_owned())],
+            ok("alice", 998, "proxy"),
+        ),
+        case(
+            "proxy_mapped_v4_trusted",
+            Standard,
+            require(998),
+            trusted_mapped(),
+            vec![("remote-user", "alice".to_owned())],
+            ok("alice", 998, "proxy"),
+        ),
+        case(
+            "proxy_unix_trusted",
+            Standard,
+            require(998),
+            Peer::Unix,
+            vec![("remote-user", "alice".to_owned())],
+            ok("alice", 998, "proxy"),
+        ),
+        case(
+            "proxy_untrusted_ignored",
+            Standard,
+            require(998),
+            untrusted_v4(),
+            vec![("remote-user", "admin".to_owned())],
+            unauthorized(),
+        ),
+        case(
+            "proxy_unknown_peer_ignored",
+            Standard,
+            require(998),
+            Peer::Unknown,
+            vec![("remote-user", "admin".to_owned())],
+            unauthorized(),
+        ),
+        case(
+            "proxy_header_repeated",
+            Standard,
+            require(998),
+            trusted_v4(),
+            vec![
+                ("remote-user", "admin".to_owned()),
+                ("remote-user", "alice".to_owned()),
+            ],
+            unauthorized(),
+        ),
+        case(
+            "proxy_header_with_comma",
+            Standard,
+            require(998),
+            trusted_v4(),
+            vec![("remote-user", "admin, alice".to_owned())],
+            unauthorized(),
+        ),
+        case(
+            "proxy_and_token_disagree",
+            Standard,
+            require(998),
+            trusted_v4(),
+            vec![("remote-user", "admin".to_owned()), c(&alice_token)],
+            unauthorized(),
+        ),
+        case(
+            "proxy_and_token_agree",
+            Standard,
+            require(4),
+            trusted_v4(),
+            vec![("remote-user", "alice".to_owned()), c(&alice_token)],
+            ok("alice", 4, "token"),
+        ),
+        case(
+            "proxy_group_header",
+            GroupHeader,
+            require(0),
+            trusted_v4(),
+            vec![
+                ("remote-user", "alice".to_owned()),
+                ("remote-group-id", "0".to_owned()),
+            ],
+            ok("alice", 0, "proxy"),
+        ),
+        case(
+            "proxy_group_header_missing",
+            GroupHeader,
+            require(998),
+            trusted_v4(),
+            vec![("remote-user", "alice".to_owned())],
+            unauthorized(),
+        ),
+        case(
+            "proxy_group_header_invalid",
+            GroupHeader,
+            require(998),
+            trusted_v4(),
+            vec![
+                ("remote-user", "alice".to_owned()),
+                ("remote-group-id", "Admin".to_owned()),
+            ],
+            unauthorized(),
+        ),
         case(
             "proxy_group_header_untrusted",
             GroupHeader,
             Policy::pass_through(),
             untrusted_v4(),
-            vec![("remote-user", "alice".to_owned()), ("remote-group-id", "0".to_owned())],
-            Expect { unseen: vec!["remote-user", "remote-group-id"], ..anon_ok() },
+            vec![
+                ("remote-user", "alice".to_owned()),
+                ("remote-group-id", "0".to_owned()),
+            ],
+            Expect {
+                unseen: vec!["remote-user", "remote-group-id"],
+                ..anon_ok()
+            },
         ),
         // Stripping: what the handler sees.
         case(
@@ -417,7 +724,10 @@ pub fn cases() -> Vec<Case> {
             Policy::pass_through(),
             untrusted_v4(),
             spoofed(),
-            Expect { unseen: IDENTITY_HEADERS.to_vec(), ..anon_ok() },
+            Expect {
+                unseen: IDENTITY_HEADERS.to_vec(),
+                ..anon_ok()
+            },
         ),
         case(
             "spoofed_headers_stripped_unknown_peer",
@@ -425,7 +735,10 @@ pub fn cases() -> Vec<Case> {
             Policy::pass_through(),
             Peer::Unknown,
             spoofed(),
-            Expect { unseen: IDENTITY_HEADERS.to_vec(), ..anon_ok() },
+            Expect {
+                unseen: IDENTITY_HEADERS.to_vec(),
+                ..anon_ok()
+            },
         ),
         case(
             "trusted_proxy_headers_kept",
@@ -433,15 +746,24 @@ pub fn cases() -> Vec<Case> {
             Policy::pass_through(),
             trusted_v4(),
             vec![("remote-user", "alice".to_owned())],
-            Expect { seen: vec![("remote-user", "alice")], ..ok("alice", 998, "proxy") },
+            Expect {
+                seen: vec![("remote-user", "alice")],
+                ..ok("alice", 998, "proxy")
+            },
         ),
         case(
             "unrelated_headers_kept",
             Standard,
             Policy::pass_through(),
             untrusted_v4(),
-            vec![("x-request-id", "abc".to_owned()), ("remote-userx", "kept".to_owned())],
-            Expect { seen: vec![("x-request-id", "abc"), ("remote-userx", "kept")], ..anon_ok() },
+            vec![
+                ("x-request-id", "abc".to_owned()),
+                ("remote-userx", "kept".to_owned()),
+            ],
+            Expect {
+                seen: vec![("x-request-id", "abc"), ("remote-userx", "kept")],
+                ..anon_ok()
+            },
         ),
         // Downstream headers: written only from verified identities.
         case(
@@ -449,7 +771,11 @@ pub fn cases() -> Vec<Case> {
             Standard,
             Policy::pass_through().with_downstream_headers(true),
             untrusted_v4(),
-            vec![c(&user), ("x-organizr-user", "admin".to_owned()), ("x-organizr-group", "0".to_owned())],
+            vec![
+                c(&user),
+                ("x-organizr-user", "admin".to_owned()),
+                ("x-organizr-group", "0".to_owned()),
+            ],
             Expect {
                 seen: vec![
                     ("remote-user", "mallory.fan"),
@@ -468,41 +794,132 @@ pub fn cases() -> Vec<Case> {
             Policy::pass_through().with_downstream_headers(true),
             untrusted_v4(),
             spoofed(),
-            Expect { unseen: IDENTITY_HEADERS.to_vec(), ..anon_ok() },
+            Expect {
+                unseen: IDENTITY_HEADERS.to_vec(),
+                ..anon_ok()
+            },
         ),
         case(
             "downstream_from_trusted_proxy",
             Standard,
             Policy::require(GroupLevel::LOGGED_IN).with_downstream_headers(true),
             trusted_v4(),
-            vec![("remote-user", "alice".to_owned()), ("x-organizr-group", "0".to_owned())],
+            vec![
+                ("remote-user", "alice".to_owned()),
+                ("x-organizr-group", "0".to_owned()),
+            ],
             Expect {
-                seen: vec![("remote-user", "alice"), ("x-organizr-user", "alice"), ("x-organizr-group", "998")],
+                seen: vec![
+                    ("remote-user", "alice"),
+                    ("x-organizr-user", "alice"),
+                    ("x-organizr-group", "998"),
+                ],
                 unseen: vec!["remote-email", "x-organizr-email"],
                 ..ok("alice", 998, "proxy")
             },
         ),
         // Organizr's API key.
-        case("api_key_header", Standard, require(0), untrusted_v4(), vec![("token", API_KEY.to_owned())], ok("Organizr API", 0, "api_key")),
-        case("api_key_wrong", Standard, require(998), untrusted_v4(), vec![("token", "T3stk1tAp1K3y0000001".to_owned())], unauthorized()),
+        case(
+            "api_key_header",
+            Standard,
+            require(0),
+            untrusted_v4(),
+            vec![("token", API_KEY.to_owned())],
+            ok("Organizr API", 0, "api_key"),
+        ),
+        case(
+            "api_key_wrong",
+            Standard,
+            require(998),
+            untrusted_v4(),
+            vec![("token", "T3stk1tAp1K3y0000001".to_owned())],
+            unauthorized(),
+        ),
         // Login redirects: anonymous browsers only, never a 403.
-        case("login_redirect_get", Login, require(998), untrusted_v4(), vec![("accept", "text/html,application/xhtml+xml;q=0.9".to_owned())], Expect { status: 302, location: Some(LOGIN_URL), ..Expect::default() }),
-        case("login_redirect_json_client", Login, require(998), untrusted_v4(), vec![("accept", "application/json".to_owned())], unauthorized()),
-        case("login_redirect_html_q0", Login, require(998), untrusted_v4(), vec![("accept", "text/html;q=0, */*".to_owned())], unauthorized()),
-        case("login_no_redirect_for_403", Login, require(0), untrusted_v4(), vec![c(&user), ("accept", "text/html".to_owned())], forbidden()),
+        case(
+            "login_redirect_get",
+            Login,
+            require(998),
+            untrusted_v4(),
+            vec![("accept", "text/html,application/xhtml+xml;q=0.9".to_owned())],
+            Expect {
+                status: 302,
+                location: Some(LOGIN_URL),
+                ..Expect::default()
+            },
+        ),
+        case(
+            "login_redirect_json_client",
+            Login,
+            require(998),
+            untrusted_v4(),
+            vec![("accept", "application/json".to_owned())],
+            unauthorized(),
+        ),
+        case(
+            "login_redirect_html_q0",
+            Login,
+            require(998),
+            untrusted_v4(),
+            vec![("accept", "text/html;q=0, */*".to_owned())],
+            unauthorized(),
+        ),
+        case(
+            "login_no_redirect_for_403",
+            Login,
+            require(0),
+            untrusted_v4(),
+            vec![c(&user), ("accept", "text/html".to_owned())],
+            forbidden(),
+        ),
         // Bearer switched off: no bearer tokens, no bearer challenge.
-        case("bearer_disabled", NoBearer, require(998), untrusted_v4(), vec![("authorization", format!("Bearer {user}"))], Expect { status: 401, ..Expect::default() }),
-        case("bearer_disabled_cookie_ok", NoBearer, require(998), untrusted_v4(), vec![c(&user)], ok("mallory.fan", 4, "token")),
+        case(
+            "bearer_disabled",
+            NoBearer,
+            require(998),
+            untrusted_v4(),
+            vec![("authorization", format!("Bearer {user}"))],
+            Expect {
+                status: 401,
+                ..Expect::default()
+            },
+        ),
+        case(
+            "bearer_disabled_cookie_ok",
+            NoBearer,
+            require(998),
+            untrusted_v4(),
+            vec![c(&user)],
+            ok("mallory.fan", 4, "token"),
+        ),
     ];
     cases.push(Case {
         name: "login_redirect_post_is_303",
         method: "POST",
-        ..case("", Login, require(998), untrusted_v4(), vec![("accept", "text/html".to_owned())], Expect { status: 303, location: Some(LOGIN_URL), ..Expect::default() })
+        ..case(
+            "",
+            Login,
+            require(998),
+            untrusted_v4(),
+            vec![("accept", "text/html".to_owned())],
+            Expect {
+                status: 303,
+                location: Some(LOGIN_URL),
+                ..Expect::default()
+            },
+        )
     });
     cases.push(Case {
         name: "api_key_query_disabled",
         uri: format!("/protected?apikey={API_KEY}"),
-        ..case("", Standard, require(998), untrusted_v4(), vec![], unauthorized())
+        ..case(
+            "",
+            Standard,
+            require(998),
+            untrusted_v4(),
+            vec![],
+            unauthorized(),
+        )
     });
     cases
 }
@@ -524,19 +941,32 @@ mod tests {
             for (n, v) in &case.headers {
                 headers.append(http::HeaderName::from_static(n), v.parse().unwrap());
             }
-            let head = RequestHead { method: case.method, query: case.query(), headers: &mut headers };
+            let head = RequestHead {
+                method: case.method,
+                query: case.query(),
+                headers: &mut headers,
+            };
             let observed = match auth.process(head, &case.peer, case.policy) {
                 Verdict::Allow(a) => Observed {
                     status: 200,
-                    body: echo(Some(&a), headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes()))),
+                    body: echo(
+                        Some(&a),
+                        headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
+                    ),
                     ..Observed::default()
                 },
                 Verdict::Reject(r) => {
                     let resp = r.to_response();
                     Observed {
                         status: resp.status().as_u16(),
-                        location: resp.headers().get("location").map(|v| v.to_str().unwrap().to_owned()),
-                        www_authenticate: resp.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_owned()),
+                        location: resp
+                            .headers()
+                            .get("location")
+                            .map(|v| v.to_str().unwrap().to_owned()),
+                        www_authenticate: resp
+                            .headers()
+                            .get("www-authenticate")
+                            .map(|v| v.to_str().unwrap().to_owned()),
                         body: resp.into_body(),
                     }
                 }

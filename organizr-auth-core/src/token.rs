@@ -23,9 +23,10 @@
 //!   Organizr has no such table: a token stays valid until it expires, even after
 //!   logout or a change of group. Keep Organizr's token lifetime short if that
 //!   window matters, and rotate `organizrHash` to revoke every token at once.
-//! - Short keys are accepted for compatibility; see [`Secret`](crate::Secret).
+//! - Short keys are accepted for compatibility; see [`Secret`].
 //! - Error values say which rule failed, never the token or the key.
 
+use std::cmp::Ordering;
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -199,19 +200,25 @@ impl TokenValidator {
             .duration_since(UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());
         let leeway = self.leeway.as_secs_f64();
-        // Written so that NaN (impossible from JSON, but cheap to rule out) fails.
-        if !(now < claims.expires_at + leeway) {
+        // `partial_cmp` so that NaN (impossible from JSON, but cheap to rule out)
+        // fails every check instead of passing it.
+        let at_most =
+            |a: f64, b: f64| matches!(a.partial_cmp(&b), Some(Ordering::Less | Ordering::Equal));
+        let below = |a: f64, b: f64| matches!(a.partial_cmp(&b), Some(Ordering::Less));
+        if !below(now, claims.expires_at + leeway) {
             return Err(TokenError::Expired);
         }
-        if let Some(nbf) = claims.not_before {
-            if !(nbf <= now + leeway) {
-                return Err(TokenError::NotYetValid("nbf"));
-            }
+        if claims
+            .not_before
+            .is_some_and(|nbf| !at_most(nbf, now + leeway))
+        {
+            return Err(TokenError::NotYetValid("nbf"));
         }
-        if let Some(iat) = claims.issued_at {
-            if !(iat <= now + leeway) {
-                return Err(TokenError::NotYetValid("iat"));
-            }
+        if claims
+            .issued_at
+            .is_some_and(|iat| !at_most(iat, now + leeway))
+        {
+            return Err(TokenError::NotYetValid("iat"));
         }
         Ok(())
     }
@@ -227,7 +234,10 @@ fn unreachable_hmac() -> ! {
     }
 }
 
-fn decode_segment<'b>(segment: &[u8], buf: &'b mut [u8; MAX_DECODED]) -> Result<&'b [u8], TokenError> {
+fn decode_segment<'b>(
+    segment: &[u8],
+    buf: &'b mut [u8; MAX_DECODED],
+) -> Result<&'b [u8], TokenError> {
     // The engine refuses padding, whitespace, `+`/`/` and non-canonical trailing
     // bits, so exactly one encoding of each byte string is accepted.
     let len = URL_SAFE_NO_PAD
@@ -268,8 +278,8 @@ fn check_header(header: &[u8]) -> Result<(), TokenError> {
     if header.first() != Some(&b'{') || header.last() != Some(&b'}') {
         return Err(TokenError::Malformed("header is not a JSON object"));
     }
-    let header: Header<'_> =
-        serde_json::from_slice(header).map_err(|_| TokenError::Malformed("header is not valid JSON"))?;
+    let header: Header<'_> = serde_json::from_slice(header)
+        .map_err(|_| TokenError::Malformed("header is not valid JSON"))?;
     for (present, name) in [
         (header.crit.0, "crit"),
         (header.enc.0, "enc"),

@@ -1,6 +1,13 @@
 //! Resolution rules of the `Authenticator` beyond the shared behaviour table:
 //! copies, conflicts, bounds, the API key, and sanitising as a property.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::time::{Duration, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -9,8 +16,8 @@ use hmac::{Hmac, Mac};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use organizr_auth_core::credentials::MAX_TOKEN_CANDIDATES;
 use organizr_auth_core::{
-    ApiKey, Authentication, Authenticator, Config, GroupLevel, HeaderAccess, Refusal, Secret, Source, TokenError,
-    TrustedProxies, proxy::Peer,
+    ApiKey, Authentication, Authenticator, Config, GroupLevel, HeaderAccess, Refusal, Secret,
+    Source, TokenError, TrustedProxies, proxy::Peer,
 };
 use proptest::prelude::*;
 
@@ -29,7 +36,10 @@ fn token(name: &str, group_id: u16, exp: u64) -> String {
     );
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(KEY.as_bytes()).unwrap();
     mac.update(input.as_bytes());
-    format!("{input}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+    format!(
+        "{input}.{}",
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    )
 }
 
 fn valid(name: &str, level: u16) -> String {
@@ -49,7 +59,10 @@ fn auth(query_key: bool) -> Authenticator {
 fn cookies(tokens: &[&str]) -> HeaderMap {
     let mut h = HeaderMap::new();
     for t in tokens {
-        h.append("cookie", format!("organizr_token_{UUID}={t}").parse().unwrap());
+        h.append(
+            "cookie",
+            format!("organizr_token_{UUID}={t}").parse().unwrap(),
+        );
     }
     h
 }
@@ -64,9 +77,17 @@ fn refused(a: &Authentication) -> Option<&Refusal> {
 #[test]
 fn same_user_in_two_copies_uses_the_less_privileged_one() {
     // Regression guard: a stale copy from before a demotion must not win.
-    let a = auth(false).resolve(&cookies(&[&valid("alice", 0), &valid("alice", 4)]), None, &Peer::Unknown);
+    let a = auth(false).resolve(
+        &cookies(&[&valid("alice", 0), &valid("alice", 4)]),
+        None,
+        &Peer::Unknown,
+    );
     assert_eq!(a.level(), GroupLevel::USER);
-    let a = auth(false).resolve(&cookies(&[&valid("alice", 4), &valid("ALICE", 0)]), None, &Peer::Unknown);
+    let a = auth(false).resolve(
+        &cookies(&[&valid("alice", 4), &valid("ALICE", 0)]),
+        None,
+        &Peer::Unknown,
+    );
     assert_eq!(a.level(), GroupLevel::USER);
 }
 
@@ -85,7 +106,12 @@ fn too_many_copies_are_refused_before_unbounded_work() {
     let a = auth(false).resolve(&cookies(&many), None, &Peer::Unknown);
     assert_eq!(refused(&a), Some(&Refusal::TooManyTokens));
     let exactly: Vec<&str> = std::iter::repeat_n(t.as_str(), MAX_TOKEN_CANDIDATES).collect();
-    assert_eq!(auth(false).resolve(&cookies(&exactly), None, &Peer::Unknown).level(), GroupLevel::USER);
+    assert_eq!(
+        auth(false)
+            .resolve(&cookies(&exactly), None, &Peer::Unknown)
+            .level(),
+        GroupLevel::USER
+    );
 }
 
 #[test]
@@ -94,26 +120,48 @@ fn api_key_rules() {
     h.insert("Token", API.parse().unwrap());
     let a = auth(false).resolve(&h, None, &Peer::Unknown);
     let id = a.identity().unwrap();
-    assert_eq!((id.username.as_str(), id.group_id, id.source), ("Organizr API", GroupLevel::ADMIN, Source::ApiKey));
+    assert_eq!(
+        (id.username.as_str(), id.group_id, id.source),
+        ("Organizr API", GroupLevel::ADMIN, Source::ApiKey)
+    );
 
     // Query parameter only when enabled.
     let q = format!("x=1&apikey={API}");
-    assert!(auth(false).resolve(&HeaderMap::new(), Some(&q), &Peer::Unknown).identity().is_none());
-    assert_eq!(auth(true).resolve(&HeaderMap::new(), Some(&q), &Peer::Unknown).level(), GroupLevel::ADMIN);
+    assert!(
+        auth(false)
+            .resolve(&HeaderMap::new(), Some(&q), &Peer::Unknown)
+            .identity()
+            .is_none()
+    );
+    assert_eq!(
+        auth(true)
+            .resolve(&HeaderMap::new(), Some(&q), &Peer::Unknown)
+            .level(),
+        GroupLevel::ADMIN
+    );
 
     // A right and a wrong key together: refused.
     let mut h2 = h.clone();
     h2.append("token", "wrong".parse().unwrap());
-    assert_eq!(refused(&auth(false).resolve(&h2, None, &Peer::Unknown)), Some(&Refusal::ApiKey));
+    assert_eq!(
+        refused(&auth(false).resolve(&h2, None, &Peer::Unknown)),
+        Some(&Refusal::ApiKey)
+    );
 
     // A user token and the API key name different users: refused.
     let mut h3 = cookies(&[&valid("alice", 4)]);
     h3.insert("token", API.parse().unwrap());
-    assert_eq!(refused(&auth(false).resolve(&h3, None, &Peer::Unknown)), Some(&Refusal::Conflict));
+    assert_eq!(
+        refused(&auth(false).resolve(&h3, None, &Peer::Unknown)),
+        Some(&Refusal::Conflict)
+    );
 
     // Without a configured key, a Token header means nothing.
     let plain = Authenticator::new(Config::new(Secret::new(KEY).unwrap()));
-    assert_eq!(plain.resolve(&h, None, &Peer::Unknown), Authentication::Anonymous { refused: None });
+    assert_eq!(
+        plain.resolve(&h, None, &Peer::Unknown),
+        Authentication::Anonymous { refused: None }
+    );
 }
 
 #[test]
@@ -123,10 +171,23 @@ fn proxy_identity_needs_the_socket_peer_not_forwarding_headers() {
     h.insert("x-forwarded-for", "127.0.0.1".parse().unwrap());
     h.insert("x-real-ip", "127.0.0.1".parse().unwrap());
     h.insert("forwarded", "for=127.0.0.1".parse().unwrap());
-    let outside: Peer = "203.0.113.5:1".parse::<std::net::SocketAddr>().unwrap().into();
+    let outside: Peer = "203.0.113.5:1"
+        .parse::<std::net::SocketAddr>()
+        .unwrap()
+        .into();
     assert!(auth(false).resolve(&h, None, &outside).identity().is_none());
-    let proxy: Peer = "127.0.0.1:1".parse::<std::net::SocketAddr>().unwrap().into();
-    assert_eq!(auth(false).resolve(&h, None, &proxy).identity().unwrap().username, "alice");
+    let proxy: Peer = "127.0.0.1:1"
+        .parse::<std::net::SocketAddr>()
+        .unwrap()
+        .into();
+    assert_eq!(
+        auth(false)
+            .resolve(&h, None, &proxy)
+            .identity()
+            .unwrap()
+            .username,
+        "alice"
+    );
 }
 
 #[test]
@@ -141,8 +202,17 @@ fn validator_respects_injected_time() {
 /// client might use.
 fn identity_name() -> impl Strategy<Value = String> {
     prop::sample::select(vec![
-        "remote-user", "remote_user", "Remote-User", "REMOTE_USER", "remote-email", "remote-groups",
-        "x-organizr-user", "x-organizr-email", "x-organizr-group", "X_Organizr_Group", "remote-group-id",
+        "remote-user",
+        "remote_user",
+        "Remote-User",
+        "REMOTE_USER",
+        "remote-email",
+        "remote-groups",
+        "x-organizr-user",
+        "x-organizr-email",
+        "x-organizr-group",
+        "X_Organizr_Group",
+        "remote-group-id",
         "remote_group_id",
     ])
     .prop_map(str::to_owned)
@@ -152,7 +222,12 @@ fn other_name() -> impl Strategy<Value = String> {
     "[a-z][a-z0-9_-]{0,20}".prop_filter("not an identity header", |n| {
         let folded = n.replace('_', "-");
         ![
-            "remote-user", "remote-email", "remote-groups", "x-organizr-user", "x-organizr-email", "x-organizr-group",
+            "remote-user",
+            "remote-email",
+            "remote-groups",
+            "x-organizr-user",
+            "x-organizr-email",
+            "x-organizr-group",
             "remote-group-id",
         ]
         .contains(&folded.as_str())

@@ -1,15 +1,27 @@
 //! Configuration from environment variables and serde: every error names the
 //! setting and quotes the bad value, and never a secret.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use organizr_auth_core::{Authenticator, Config, ConfigError, GroupLevel, InvalidValue, proxy::Peer};
+use organizr_auth_core::{
+    Authenticator, Config, ConfigError, GroupLevel, InvalidValue, proxy::Peer,
+};
 
 const HASH: &str = "env-test-organizr-hash-long-enough-0123";
 
 fn from(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-    let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    let map: HashMap<String, String> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
     Config::from_vars(|name| map.get(name).cloned())
 }
 
@@ -65,9 +77,17 @@ fn every_setting_is_read() {
     let mut headers = http::HeaderMap::new();
     headers.insert("x-forwarded-user", "alice".parse().unwrap());
     headers.insert("x-group-level", "2".parse().unwrap());
-    let from_proxy = auth.resolve(&headers, None, &"10.0.0.1:1".parse::<std::net::SocketAddr>().unwrap().into());
+    let from_proxy = auth.resolve(
+        &headers,
+        None,
+        &"10.0.0.1:1".parse::<std::net::SocketAddr>().unwrap().into(),
+    );
     assert_eq!(from_proxy.level(), GroupLevel::SUPER_USER);
-    let by_query = auth.resolve(&http::HeaderMap::new(), Some("apikey=K3yK3yK3yK3yK3yK3yK3"), &Peer::Unknown);
+    let by_query = auth.resolve(
+        &http::HeaderMap::new(),
+        Some("apikey=K3yK3yK3yK3yK3yK3yK3"),
+        &Peer::Unknown,
+    );
     assert_eq!(by_query.level(), GroupLevel::ADMIN);
 }
 
@@ -90,12 +110,25 @@ fn bad_values_name_the_variable_and_quote_the_value() {
         let err = from(&[("ORGANIZR_HASH", HASH), (var, value)]).unwrap_err();
         let message = full_message(&err);
         assert!(message.contains(var), "{var}: {message}");
-        assert!(message.contains(&format!("{value:?}")), "{var}={value}: {message}");
+        assert!(
+            message.contains(&format!("{value:?}")),
+            "{var}={value}: {message}"
+        );
         assert!(!message.contains(HASH), "{message}");
         assert!(matches!(err, ConfigError::Invalid { .. }), "{err:?}");
     }
-    let err = from(&[("ORGANIZR_HASH", HASH), ("ORGANIZR_TRUSTED_PROXIES", "proxy.lan")]).unwrap_err();
-    assert!(matches!(err, ConfigError::Invalid { reason: InvalidValue::ProxyList(_), .. }));
+    let err = from(&[
+        ("ORGANIZR_HASH", HASH),
+        ("ORGANIZR_TRUSTED_PROXIES", "proxy.lan"),
+    ])
+    .unwrap_err();
+    assert!(matches!(
+        err,
+        ConfigError::Invalid {
+            reason: InvalidValue::ProxyList(_),
+            ..
+        }
+    ));
 }
 
 #[test]
@@ -108,17 +141,33 @@ fn secrets_are_required_and_never_quoted() {
     assert!(full_message(&err).contains("ORGANIZR_HASH"), "{err}");
 
     let err = from(&[("ORGANIZR_HASH", HASH), ("ORGANIZR_HASH_FILE", "/x")]).unwrap_err();
-    assert!(matches!(err, ConfigError::Conflict { first: "ORGANIZR_HASH", second: "ORGANIZR_HASH_FILE" }));
+    assert!(matches!(
+        err,
+        ConfigError::Conflict {
+            first: "ORGANIZR_HASH",
+            second: "ORGANIZR_HASH_FILE"
+        }
+    ));
     assert!(!full_message(&err).contains(HASH));
 
     let err = from(&[("ORGANIZR_HASH_FILE", "/nonexistent/organizr-hash")]).unwrap_err();
     let message = full_message(&err);
-    assert!(message.contains("ORGANIZR_HASH_FILE") && message.contains("/nonexistent/organizr-hash"), "{message}");
+    assert!(
+        message.contains("ORGANIZR_HASH_FILE") && message.contains("/nonexistent/organizr-hash"),
+        "{message}"
+    );
 
     // A debug print of a config shows no key.
-    let config = from(&[("ORGANIZR_HASH", HASH), ("ORGANIZR_API_KEY", "apikeymarker")]).unwrap();
+    let config = from(&[
+        ("ORGANIZR_HASH", HASH),
+        ("ORGANIZR_API_KEY", "apikeymarker"),
+    ])
+    .unwrap();
     let shown = format!("{config:?} {:?}", Authenticator::new(config.clone()));
-    assert!(!shown.contains(HASH) && !shown.contains("apikeymarker"), "{shown}");
+    assert!(
+        !shown.contains(HASH) && !shown.contains("apikeymarker"),
+        "{shown}"
+    );
 }
 
 #[test]
@@ -138,21 +187,41 @@ fn hash_file_and_config_php() {
     assert_eq!(auth.cookie_name(), "organizr_token_u-1");
     let mut h = http::HeaderMap::new();
     h.insert("token", "ApiApiApiApiApiApiAp".parse().unwrap());
-    assert_eq!(auth.resolve(&h, None, &Peer::Unknown).level(), GroupLevel::ADMIN);
+    assert_eq!(
+        auth.resolve(&h, None, &Peer::Unknown).level(),
+        GroupLevel::ADMIN
+    );
 
     // config.php is the one source: combining it with the uuid or key is refused.
-    for (var, value) in [("ORGANIZR_UUID", "x"), ("ORGANIZR_HASH", HASH), ("ORGANIZR_API_KEY", "k")] {
-        let err = from(&[("ORGANIZR_CONFIG_PHP", php.to_str().unwrap()), (var, value)]).unwrap_err();
-        assert!(matches!(err, ConfigError::Conflict { .. }), "{var}: {err:?}");
+    for (var, value) in [
+        ("ORGANIZR_UUID", "x"),
+        ("ORGANIZR_HASH", HASH),
+        ("ORGANIZR_API_KEY", "k"),
+    ] {
+        let err =
+            from(&[("ORGANIZR_CONFIG_PHP", php.to_str().unwrap()), (var, value)]).unwrap_err();
+        assert!(
+            matches!(err, ConfigError::Conflict { .. }),
+            "{var}: {err:?}"
+        );
     }
 
     // Broken and missing files name the variable and the file, not the key.
-    std::fs::write(&php, "<?php return array('organizrHash' => 'php-hash-secretmarker', 'uuid' => FOO);").unwrap();
-    let message = full_message(&from(&[("ORGANIZR_CONFIG_PHP", php.to_str().unwrap())]).unwrap_err());
-    assert!(message.contains("ORGANIZR_CONFIG_PHP") && message.contains("config.php"), "{message}");
+    std::fs::write(
+        &php,
+        "<?php return array('organizrHash' => 'php-hash-secretmarker', 'uuid' => FOO);",
+    )
+    .unwrap();
+    let message =
+        full_message(&from(&[("ORGANIZR_CONFIG_PHP", php.to_str().unwrap())]).unwrap_err());
+    assert!(
+        message.contains("ORGANIZR_CONFIG_PHP") && message.contains("config.php"),
+        "{message}"
+    );
     assert!(!message.contains("secretmarker"), "{message}");
     let missing = dir.join("nope.php");
-    let message = full_message(&from(&[("ORGANIZR_CONFIG_PHP", missing.to_str().unwrap())]).unwrap_err());
+    let message =
+        full_message(&from(&[("ORGANIZR_CONFIG_PHP", missing.to_str().unwrap())]).unwrap_err());
     assert!(message.contains("nope.php"), "{message}");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -179,10 +248,18 @@ fn serde_config_checks_like_env() {
     ))
     .unwrap();
     assert_eq!(Authenticator::new(config).cookie_name(), "organizr_token_u");
-    let err = serde_json::from_str::<Config>(&format!(r#"{{"organizr_hash":"{HASH}","trusted_proxies":"proxy.lan"}}"#))
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains("trusted_proxies") && err.contains("\"proxy.lan\""), "{err}");
+    let err = serde_json::from_str::<Config>(&format!(
+        r#"{{"organizr_hash":"{HASH}","trusted_proxies":"proxy.lan"}}"#
+    ))
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("trusted_proxies") && err.contains("\"proxy.lan\""),
+        "{err}"
+    );
     assert!(!err.contains(HASH));
-    assert!(serde_json::from_str::<Config>(&format!(r#"{{"organizr_hash":"{HASH}","typo":1}}"#)).is_err());
+    assert!(
+        serde_json::from_str::<Config>(&format!(r#"{{"organizr_hash":"{HASH}","typo":1}}"#))
+            .is_err()
+    );
 }

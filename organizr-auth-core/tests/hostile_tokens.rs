@@ -2,6 +2,13 @@
 //! that refuses it. Tokens are signed with the right key unless the case is about
 //! the signature, so a refusal proves the rule, not a bad MAC.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
@@ -24,7 +31,11 @@ fn mac(input: &[u8]) -> Vec<u8> {
 
 /// header.payload.signature with the right key, from raw JSON bytes.
 fn sign(header: &[u8], payload: &[u8]) -> String {
-    let input = format!("{}.{}", URL_SAFE_NO_PAD.encode(header), URL_SAFE_NO_PAD.encode(payload));
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(payload)
+    );
     format!("{input}.{}", URL_SAFE_NO_PAD.encode(mac(input.as_bytes())))
 }
 
@@ -48,7 +59,9 @@ fn now() -> SystemTime {
 
 #[test]
 fn baseline_is_accepted() {
-    let claims = validator().validate_at(&sign(HEADER.as_bytes(), CLAIMS.as_bytes()), now()).unwrap();
+    let claims = validator()
+        .validate_at(&sign(HEADER.as_bytes(), CLAIMS.as_bytes()), now())
+        .unwrap();
     assert_eq!(claims.username, "root");
 }
 
@@ -65,90 +78,374 @@ fn hostile_tokens_are_refused_by_the_right_rule() {
     // to "Pz8/" at the right alignment).
     let slashy_claims = (0..3)
         .map(|pad| claims_with(&format!(r#""pad":"{}???""#, "x".repeat(pad))))
-        .find(|c| STANDARD.encode(c).trim_end_matches('=').contains(['+', '/']))
+        .find(|c| {
+            STANDARD
+                .encode(c)
+                .trim_end_matches('=')
+                .contains(['+', '/'])
+        })
         .unwrap();
 
     let cases: Vec<(&str, String, TokenError)> = vec![
         // Algorithm pinning.
-        ("alg_none", with_header(r#"{"typ":"JWT","alg":"none"}"#), WrongAlgorithm),
-        ("alg_none_unsigned", format!("{}.{payload}.", enc(r#"{"alg":"none"}"#)), Malformed("token has an empty segment")),
-        ("alg_hs384", with_header(r#"{"typ":"JWT","alg":"HS384"}"#), WrongAlgorithm),
-        ("alg_rs256", with_header(r#"{"typ":"JWT","alg":"RS256"}"#), WrongAlgorithm),
-        ("alg_es256", with_header(r#"{"typ":"JWT","alg":"ES256"}"#), WrongAlgorithm),
-        ("alg_lowercase", with_header(r#"{"typ":"JWT","alg":"hs256"}"#), WrongAlgorithm),
-        ("alg_missing", with_header(r#"{"typ":"JWT"}"#), MissingClaim("alg")),
-        ("alg_array", with_header(r#"{"alg":["HS256"]}"#), Malformed("header is not valid JSON")),
+        (
+            "alg_none",
+            with_header(r#"{"typ":"JWT","alg":"none"}"#),
+            WrongAlgorithm,
+        ),
+        (
+            "alg_none_unsigned",
+            format!("{}.{payload}.", enc(r#"{"alg":"none"}"#)),
+            Malformed("token has an empty segment"),
+        ),
+        (
+            "alg_hs384",
+            with_header(r#"{"typ":"JWT","alg":"HS384"}"#),
+            WrongAlgorithm,
+        ),
+        (
+            "alg_rs256",
+            with_header(r#"{"typ":"JWT","alg":"RS256"}"#),
+            WrongAlgorithm,
+        ),
+        (
+            "alg_es256",
+            with_header(r#"{"typ":"JWT","alg":"ES256"}"#),
+            WrongAlgorithm,
+        ),
+        (
+            "alg_lowercase",
+            with_header(r#"{"typ":"JWT","alg":"hs256"}"#),
+            WrongAlgorithm,
+        ),
+        (
+            "alg_missing",
+            with_header(r#"{"typ":"JWT"}"#),
+            MissingClaim("alg"),
+        ),
+        (
+            "alg_array",
+            with_header(r#"{"alg":["HS256"]}"#),
+            Malformed("header is not valid JSON"),
+        ),
         // Key confusion: a public-key header with an HMAC made from "the public key".
-        ("key_confusion_rs256_jwk", with_header(r#"{"alg":"RS256","jwk":{"kty":"oct","k":"aGVsbG8"}}"#), WrongAlgorithm),
+        (
+            "key_confusion_rs256_jwk",
+            with_header(r#"{"alg":"RS256","jwk":{"kty":"oct","k":"aGVsbG8"}}"#),
+            WrongAlgorithm,
+        ),
         // Signatures.
-        ("signature_stripped", format!("{good_input}."), Malformed("token has an empty segment")),
-        ("signature_truncated", format!("{good_input}.{}", &good_sig[..42]), InvalidSignature),
-        ("signature_one_char", format!("{good_input}.{}{}", if good_sig.starts_with('A') { 'B' } else { 'A' }, &good_sig[1..]), InvalidSignature),
-        ("signature_wrong_key", {
-            let mut m = Hmac::<Sha256>::new_from_slice(b"another-key").unwrap();
-            m.update(good_input.as_bytes());
-            format!("{good_input}.{}", URL_SAFE_NO_PAD.encode(m.finalize().into_bytes()))
-        }, InvalidSignature),
-        ("signature_padded", format!("{good_input}.{good_sig}="), InvalidSignature),
-        ("signature_standard_alphabet", {
-            let sig = STANDARD.encode(URL_SAFE_NO_PAD.decode(good_sig).unwrap());
-            format!("{good_input}.{}", sig.trim_end_matches('='))
-        }, if good_sig.contains(['-', '_']) { InvalidSignature } else { TokenError::Expired }),
+        (
+            "signature_stripped",
+            format!("{good_input}."),
+            Malformed("token has an empty segment"),
+        ),
+        (
+            "signature_truncated",
+            format!("{good_input}.{}", &good_sig[..42]),
+            InvalidSignature,
+        ),
+        (
+            "signature_one_char",
+            format!(
+                "{good_input}.{}{}",
+                if good_sig.starts_with('A') { 'B' } else { 'A' },
+                &good_sig[1..]
+            ),
+            InvalidSignature,
+        ),
+        (
+            "signature_wrong_key",
+            {
+                let mut m = Hmac::<Sha256>::new_from_slice(b"another-key").unwrap();
+                m.update(good_input.as_bytes());
+                format!(
+                    "{good_input}.{}",
+                    URL_SAFE_NO_PAD.encode(m.finalize().into_bytes())
+                )
+            },
+            InvalidSignature,
+        ),
+        (
+            "signature_padded",
+            format!("{good_input}.{good_sig}="),
+            InvalidSignature,
+        ),
+        (
+            "signature_standard_alphabet",
+            {
+                let sig = STANDARD.encode(URL_SAFE_NO_PAD.decode(good_sig).unwrap());
+                format!("{good_input}.{}", sig.trim_end_matches('='))
+            },
+            if good_sig.contains(['-', '_']) {
+                InvalidSignature
+            } else {
+                TokenError::Expired
+            },
+        ),
         // Encoding of the signed segments.
-        ("payload_padded", sign_input(&format!("{}.{}", enc(HEADER), URL_SAFE.encode(CLAIMS))), if URL_SAFE.encode(CLAIMS).ends_with('=') { Malformed("segment is not base64url") } else { Expired }),
-        ("payload_plus_slash", sign_input(&format!("{}.{}", enc(HEADER), STANDARD.encode(&slashy_claims).trim_end_matches('='))), Malformed("segment is not base64url")),
-        ("whitespace_inside", sign_input(&format!("{}.{} ", enc(HEADER), payload)), Malformed("segment is not base64url")),
-        ("whitespace_leading", format!(" {good}"), Malformed("segment is not base64url")),
+        (
+            "payload_padded",
+            sign_input(&format!("{}.{}", enc(HEADER), URL_SAFE.encode(CLAIMS))),
+            if URL_SAFE.encode(CLAIMS).ends_with('=') {
+                Malformed("segment is not base64url")
+            } else {
+                Expired
+            },
+        ),
+        (
+            "payload_plus_slash",
+            sign_input(&format!(
+                "{}.{}",
+                enc(HEADER),
+                STANDARD.encode(&slashy_claims).trim_end_matches('=')
+            )),
+            Malformed("segment is not base64url"),
+        ),
+        (
+            "whitespace_inside",
+            sign_input(&format!("{}.{} ", enc(HEADER), payload)),
+            Malformed("segment is not base64url"),
+        ),
+        (
+            "whitespace_leading",
+            format!(" {good}"),
+            Malformed("segment is not base64url"),
+        ),
         ("newline_trailing", format!("{good}\n"), InvalidSignature),
-        ("two_segments", good_input.to_owned(), Malformed("token does not have three segments")),
-        ("four_segments", format!("{good}.{good_sig}"), Malformed("token does not have three segments")),
-        ("empty_header", sign_input(&format!(".{payload}")), Malformed("token has an empty segment")),
-        ("empty_payload", sign_input(&format!("{}.", enc(HEADER))), Malformed("token has an empty segment")),
-        ("empty_token", String::new(), Malformed("token does not have three segments")),
-        ("dots_only", "..".to_owned(), Malformed("token has an empty segment")),
+        (
+            "two_segments",
+            good_input.to_owned(),
+            Malformed("token does not have three segments"),
+        ),
+        (
+            "four_segments",
+            format!("{good}.{good_sig}"),
+            Malformed("token does not have three segments"),
+        ),
+        (
+            "empty_header",
+            sign_input(&format!(".{payload}")),
+            Malformed("token has an empty segment"),
+        ),
+        (
+            "empty_payload",
+            sign_input(&format!("{}.", enc(HEADER))),
+            Malformed("token has an empty segment"),
+        ),
+        (
+            "empty_token",
+            String::new(),
+            Malformed("token does not have three segments"),
+        ),
+        (
+            "dots_only",
+            "..".to_owned(),
+            Malformed("token has an empty segment"),
+        ),
         // JSON shape.
-        ("header_array", with_header(r#"["HS256"]"#), Malformed("header is not a JSON object")),
-        ("payload_array", with_claims(r#"["root",0]"#), Malformed("payload is not a JSON object")),
-        ("payload_string", with_claims(r#""root""#), Malformed("payload is not a JSON object")),
-        ("payload_invalid_utf8", sign(HEADER.as_bytes(), &[b"{\"name\":\"".as_slice(), &[0xff, 0xfe], b"\"}"].concat()), Malformed("payload is not valid claims JSON")),
-        ("header_bom", sign(&[&[0xEF, 0xBB, 0xBF][..], HEADER.as_bytes()].concat(), CLAIMS.as_bytes()), Malformed("header is not a JSON object")),
-        ("payload_bom", sign(HEADER.as_bytes(), &[&[0xEF, 0xBB, 0xBF][..], CLAIMS.as_bytes()].concat()), Malformed("payload is not a JSON object")),
-        ("payload_trailing_bytes", with_claims(&format!("{CLAIMS}{{}}")), Malformed("payload is not valid claims JSON")),
-        ("payload_trailing_space", with_claims(&format!("{CLAIMS} ")), Malformed("payload is not a JSON object")),
-        ("header_trailing_bytes", with_header(&format!("{HEADER}x")), Malformed("header is not a JSON object")),
-        ("aud_nested_deep", with_claims(&CLAIMS.replace(r#""aud":"Organizr""#, &format!(r#""aud":{}{}"#, "[".repeat(1000), "]".repeat(1000)))), BadClaimType("aud")),
+        (
+            "header_array",
+            with_header(r#"["HS256"]"#),
+            Malformed("header is not a JSON object"),
+        ),
+        (
+            "payload_array",
+            with_claims(r#"["root",0]"#),
+            Malformed("payload is not a JSON object"),
+        ),
+        (
+            "payload_string",
+            with_claims(r#""root""#),
+            Malformed("payload is not a JSON object"),
+        ),
+        (
+            "payload_invalid_utf8",
+            sign(
+                HEADER.as_bytes(),
+                &[b"{\"name\":\"".as_slice(), &[0xff, 0xfe], b"\"}"].concat(),
+            ),
+            Malformed("payload is not valid claims JSON"),
+        ),
+        (
+            "header_bom",
+            sign(
+                &[&[0xEF, 0xBB, 0xBF][..], HEADER.as_bytes()].concat(),
+                CLAIMS.as_bytes(),
+            ),
+            Malformed("header is not a JSON object"),
+        ),
+        (
+            "payload_bom",
+            sign(
+                HEADER.as_bytes(),
+                &[&[0xEF, 0xBB, 0xBF][..], CLAIMS.as_bytes()].concat(),
+            ),
+            Malformed("payload is not a JSON object"),
+        ),
+        (
+            "payload_trailing_bytes",
+            with_claims(&format!("{CLAIMS}{{}}")),
+            Malformed("payload is not valid claims JSON"),
+        ),
+        (
+            "payload_trailing_space",
+            with_claims(&format!("{CLAIMS} ")),
+            Malformed("payload is not a JSON object"),
+        ),
+        (
+            "header_trailing_bytes",
+            with_header(&format!("{HEADER}x")),
+            Malformed("header is not a JSON object"),
+        ),
+        (
+            "aud_nested_deep",
+            with_claims(&CLAIMS.replace(
+                r#""aud":"Organizr""#,
+                &format!(r#""aud":{}{}"#, "[".repeat(1000), "]".repeat(1000)),
+            )),
+            BadClaimType("aud"),
+        ),
         // Header parameters that change processing.
-        ("header_crit", with_header(r#"{"alg":"HS256","crit":["exp"]}"#), UnsupportedHeader("crit")),
-        ("header_crit_null", with_header(r#"{"alg":"HS256","crit":null}"#), UnsupportedHeader("crit")),
-        ("header_enc", with_header(r#"{"alg":"HS256","enc":"A128GCM"}"#), UnsupportedHeader("enc")),
-        ("header_zip", with_header(r#"{"alg":"HS256","zip":"DEF"}"#), UnsupportedHeader("zip")),
-        ("header_b64", with_header(r#"{"alg":"HS256","b64":false}"#), UnsupportedHeader("b64")),
-        ("header_duplicate_alg", with_header(r#"{"alg":"none","alg":"HS256"}"#), Malformed("header is not valid JSON")),
+        (
+            "header_crit",
+            with_header(r#"{"alg":"HS256","crit":["exp"]}"#),
+            UnsupportedHeader("crit"),
+        ),
+        (
+            "header_crit_null",
+            with_header(r#"{"alg":"HS256","crit":null}"#),
+            UnsupportedHeader("crit"),
+        ),
+        (
+            "header_enc",
+            with_header(r#"{"alg":"HS256","enc":"A128GCM"}"#),
+            UnsupportedHeader("enc"),
+        ),
+        (
+            "header_zip",
+            with_header(r#"{"alg":"HS256","zip":"DEF"}"#),
+            UnsupportedHeader("zip"),
+        ),
+        (
+            "header_b64",
+            with_header(r#"{"alg":"HS256","b64":false}"#),
+            UnsupportedHeader("b64"),
+        ),
+        (
+            "header_duplicate_alg",
+            with_header(r#"{"alg":"none","alg":"HS256"}"#),
+            Malformed("header is not valid JSON"),
+        ),
         // Issuer and audience.
-        ("iss_array", with_claims(&CLAIMS.replace(r#""iss":"Organizr""#, r#""iss":["Organizr"]"#)), BadClaimType("iss")),
-        ("iss_other", with_claims(&CLAIMS.replace(r#""iss":"Organizr""#, r#""iss":"Organizr2""#)), WrongIssuer),
-        ("iss_case", with_claims(&CLAIMS.replace(r#""iss":"Organizr""#, r#""iss":"organizr""#)), WrongIssuer),
-        ("iss_missing", with_claims(&CLAIMS.replace(r#""iss":"Organizr","#, "")), MissingClaim("iss")),
-        ("aud_other", with_claims(&CLAIMS.replace(r#""aud":"Organizr""#, r#""aud":"Sonarr""#)), WrongAudience),
-        ("aud_missing", with_claims(&CLAIMS.replace(r#""aud":"Organizr","#, "")), MissingClaim("aud")),
+        (
+            "iss_array",
+            with_claims(&CLAIMS.replace(r#""iss":"Organizr""#, r#""iss":["Organizr"]"#)),
+            BadClaimType("iss"),
+        ),
+        (
+            "iss_other",
+            with_claims(&CLAIMS.replace(r#""iss":"Organizr""#, r#""iss":"Organizr2""#)),
+            WrongIssuer,
+        ),
+        (
+            "iss_case",
+            with_claims(&CLAIMS.replace(r#""iss":"Organizr""#, r#""iss":"organizr""#)),
+            WrongIssuer,
+        ),
+        (
+            "iss_missing",
+            with_claims(&CLAIMS.replace(r#""iss":"Organizr","#, "")),
+            MissingClaim("iss"),
+        ),
+        (
+            "aud_other",
+            with_claims(&CLAIMS.replace(r#""aud":"Organizr""#, r#""aud":"Sonarr""#)),
+            WrongAudience,
+        ),
+        (
+            "aud_missing",
+            with_claims(&CLAIMS.replace(r#""aud":"Organizr","#, "")),
+            MissingClaim("aud"),
+        ),
         // Times.
-        ("exp_missing", with_claims(&CLAIMS.replace(r#","exp":4102444800.25"#, "")), MissingClaim("exp")),
-        ("exp_string", with_claims(&CLAIMS.replace("4102444800.25", r#""4102444800""#)), BadClaimType("exp")),
-        ("exp_past", with_claims(&CLAIMS.replace("4102444800.25", "1699999000")), Expired),
-        ("exp_huge_exponent", with_claims(&CLAIMS.replace("4102444800.25", "1e999")), Malformed("payload is not valid claims JSON")),
-        ("nbf_future", with_claims(&CLAIMS.replace(r#""nbf":1600000000.5"#, r#""nbf":1700000100"#)), NotYetValid("nbf")),
-        ("iat_future", with_claims(&CLAIMS.replace(r#""iat":1600000000.5"#, r#""iat":1700000100"#)), NotYetValid("iat")),
-        ("iat_string", with_claims(&CLAIMS.replace(r#""iat":1600000000.5"#, r#""iat":"yesterday""#)), BadClaimType("iat")),
+        (
+            "exp_missing",
+            with_claims(&CLAIMS.replace(r#","exp":4102444800.25"#, "")),
+            MissingClaim("exp"),
+        ),
+        (
+            "exp_string",
+            with_claims(&CLAIMS.replace("4102444800.25", r#""4102444800""#)),
+            BadClaimType("exp"),
+        ),
+        (
+            "exp_past",
+            with_claims(&CLAIMS.replace("4102444800.25", "1699999000")),
+            Expired,
+        ),
+        (
+            "exp_huge_exponent",
+            with_claims(&CLAIMS.replace("4102444800.25", "1e999")),
+            Malformed("payload is not valid claims JSON"),
+        ),
+        (
+            "nbf_future",
+            with_claims(&CLAIMS.replace(r#""nbf":1600000000.5"#, r#""nbf":1700000100"#)),
+            NotYetValid("nbf"),
+        ),
+        (
+            "iat_future",
+            with_claims(&CLAIMS.replace(r#""iat":1600000000.5"#, r#""iat":1700000100"#)),
+            NotYetValid("iat"),
+        ),
+        (
+            "iat_string",
+            with_claims(&CLAIMS.replace(r#""iat":1600000000.5"#, r#""iat":"yesterday""#)),
+            BadClaimType("iat"),
+        ),
         // Duplicate keys never override a checked value.
-        ("duplicate_group_id", with_claims(&claims_with(r#""groupID":0"#).replace(r#""groupID":0,"#, r#""groupID":4,"#)), Malformed("payload is not valid claims JSON")),
-        ("duplicate_exp", with_claims(&claims_with(r#""exp":1"#)), Malformed("payload is not valid claims JSON")),
+        (
+            "duplicate_group_id",
+            with_claims(
+                &claims_with(r#""groupID":0"#).replace(r#""groupID":0,"#, r#""groupID":4,"#),
+            ),
+            Malformed("payload is not valid claims JSON"),
+        ),
+        (
+            "duplicate_exp",
+            with_claims(&claims_with(r#""exp":1"#)),
+            Malformed("payload is not valid claims JSON"),
+        ),
         // Claim values.
-        ("group_id_out_of_range", with_claims(&CLAIMS.replace(r#""groupID":0"#, r#""groupID":1000"#)), InvalidClaim("groupID")),
-        ("group_id_float", with_claims(&CLAIMS.replace(r#""groupID":0"#, r#""groupID":0.5"#)), BadClaimType("groupID")),
-        ("group_id_missing", with_claims(&CLAIMS.replace(r#","groupID":0"#, "")), MissingClaim("groupID")),
-        ("name_missing", with_claims(&CLAIMS.replace(r#""name":"root","#, "")), MissingClaim("name")),
+        (
+            "group_id_out_of_range",
+            with_claims(&CLAIMS.replace(r#""groupID":0"#, r#""groupID":1000"#)),
+            InvalidClaim("groupID"),
+        ),
+        (
+            "group_id_float",
+            with_claims(&CLAIMS.replace(r#""groupID":0"#, r#""groupID":0.5"#)),
+            BadClaimType("groupID"),
+        ),
+        (
+            "group_id_missing",
+            with_claims(&CLAIMS.replace(r#","groupID":0"#, "")),
+            MissingClaim("groupID"),
+        ),
+        (
+            "name_missing",
+            with_claims(&CLAIMS.replace(r#""name":"root","#, "")),
+            MissingClaim("name"),
+        ),
         // Size cap, checked first.
-        ("oversized", format!("{good_input}{}.{good_sig}", "A".repeat(MAX_TOKEN_LEN)), TooLarge { len: good.len() + MAX_TOKEN_LEN }),
+        (
+            "oversized",
+            format!("{good_input}{}.{good_sig}", "A".repeat(MAX_TOKEN_LEN)),
+            TooLarge {
+                len: good.len() + MAX_TOKEN_LEN,
+            },
+        ),
     ];
 
     let v = validator();
@@ -188,29 +485,49 @@ fn ignored_header_parameters_do_not_matter() {
 fn leeway_is_applied_both_ways_and_bounded() {
     let v = validator();
     let at = |secs: u64| UNIX_EPOCH + Duration::from_secs(secs);
-    let token = sign(HEADER.as_bytes(), claims_with_times(1_700_000_000, 1_700_000_100).as_bytes());
+    let token = sign(
+        HEADER.as_bytes(),
+        claims_with_times(1_700_000_000, 1_700_000_100).as_bytes(),
+    );
     // nbf 1_700_000_000: 29 s early passes with the default 30 s leeway, 31 s fails.
     assert!(v.validate_at(&token, at(1_699_999_971)).is_ok());
-    assert_eq!(v.validate_at(&token, at(1_699_999_969)), Err(TokenError::NotYetValid("nbf")));
+    assert_eq!(
+        v.validate_at(&token, at(1_699_999_969)),
+        Err(TokenError::NotYetValid("nbf"))
+    );
     // exp 1_700_000_100: 29 s late passes, 30 s fails (exp is exclusive).
     assert!(v.validate_at(&token, at(1_700_000_129)).is_ok());
-    assert_eq!(v.validate_at(&token, at(1_700_000_130)), Err(TokenError::Expired));
+    assert_eq!(
+        v.validate_at(&token, at(1_700_000_130)),
+        Err(TokenError::Expired)
+    );
     let strict = validator().with_leeway(Duration::ZERO).unwrap();
-    assert_eq!(strict.validate_at(&token, at(1_700_000_100)), Err(TokenError::Expired));
+    assert_eq!(
+        strict.validate_at(&token, at(1_700_000_100)),
+        Err(TokenError::Expired)
+    );
     assert!(strict.validate_at(&token, at(1_700_000_099)).is_ok());
     assert!(validator().with_leeway(Duration::from_secs(301)).is_err());
 }
 
 fn claims_with_times(nbf: u64, exp: u64) -> String {
-    format!(r#"{{"iss":"Organizr","aud":"Organizr","iat":{nbf},"nbf":{nbf},"exp":{exp},"name":"root","groupID":0}}"#)
+    format!(
+        r#"{{"iss":"Organizr","aud":"Organizr","iat":{nbf},"nbf":{nbf},"exp":{exp},"name":"root","groupID":0}}"#
+    )
 }
 
 #[test]
 fn errors_never_contain_the_token_or_key() {
     let secret_claims = claims_with(r#""secretmarker":"x""#);
-    let token = sign(br#"{"alg":"none","kid":"kidmarker"}"#, secret_claims.as_bytes());
+    let token = sign(
+        br#"{"alg":"none","kid":"kidmarker"}"#,
+        secret_claims.as_bytes(),
+    );
     let err = validator().validate_at(&token, now()).unwrap_err();
     let shown = format!("{err} {err:?}");
-    assert!(!shown.contains(&token[..20]) && !shown.contains(KEY) && !shown.contains("kidmarker"), "{shown}");
+    assert!(
+        !shown.contains(&token[..20]) && !shown.contains(KEY) && !shown.contains("kidmarker"),
+        "{shown}"
+    );
     assert!(!format!("{:?}", validator()).contains(KEY));
 }

@@ -4,6 +4,13 @@
 //! reason; accepted ones must also pass `jsonwebtoken` with equivalent strict
 //! validation, our oracle.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
 use organizr_auth_core::{GroupLevel, Secret, TokenError, TokenValidator};
 use serde::Deserialize;
 
@@ -41,7 +48,12 @@ fn organizr_vectors_validate_to_listed_users() {
             "accept" => {
                 let claims = got.unwrap_or_else(|e| panic!("{}: refused: {e}", t.case));
                 assert_eq!(claims.username, t.username, "{}", t.case);
-                assert_eq!(claims.group_id, GroupLevel::new(t.group_id).unwrap(), "{}", t.case);
+                assert_eq!(
+                    claims.group_id,
+                    GroupLevel::new(t.group_id).unwrap(),
+                    "{}",
+                    t.case
+                );
                 accepted += 1;
             }
             "reject: expired" => assert_eq!(got, Err(TokenError::Expired), "{}", t.case),
@@ -56,7 +68,12 @@ fn organizr_vectors_fail_under_another_key() {
     let v = vectors();
     let validator = TokenValidator::new(&Secret::new("some-other-organizr-hash").unwrap());
     for t in &v.tokens {
-        assert_eq!(validator.validate(&t.token), Err(TokenError::InvalidSignature), "{}", t.case);
+        assert_eq!(
+            validator.validate(&t.token),
+            Err(TokenError::InvalidSignature),
+            "{}",
+            t.case
+        );
     }
 }
 

@@ -84,7 +84,9 @@ pub fn parse_group_header<'a>(
         .map_err(|_| ProxyHeaderError::InvalidValue)
 }
 
-fn single<'a>(values: impl IntoIterator<Item = &'a [u8]>) -> Result<Option<&'a [u8]>, ProxyHeaderError> {
+fn single<'a>(
+    values: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Option<&'a [u8]>, ProxyHeaderError> {
     let mut values = values.into_iter();
     let first = values.next();
     if values.next().is_some() {
@@ -101,7 +103,8 @@ mod tests {
     #[test]
     fn user_header_table() {
         use ProxyHeaderError::*;
-        let cases: &[(&[&[u8]], Result<Option<&str>, ProxyHeaderError>)] = &[
+        type Want = Result<Option<&'static str>, ProxyHeaderError>;
+        let cases: &[(&[&[u8]], Want)] = &[
             (&[], Ok(None)),
             (&[b""], Ok(None)),
             (&[b"   "], Ok(None)),
@@ -119,7 +122,11 @@ mod tests {
             (&[b"a\xc2\x85b"], Err(InvalidValue)), // U+0085, a C1 control
         ];
         for (values, want) in cases {
-            assert_eq!(&parse_user_header(values.iter().copied()), want, "{values:?}");
+            assert_eq!(
+                &parse_user_header(values.iter().copied()),
+                want,
+                "{values:?}"
+            );
         }
     }
 
@@ -130,9 +137,16 @@ mod tests {
             assert_eq!(parse_group_header([*v]).unwrap().unwrap().get(), *want);
         }
         for bad in [&b"1000"[..], b"-1", b"1.5", b"0x1", b"", b"Admin"] {
-            assert_eq!(parse_group_header([bad]), Err(ProxyHeaderError::InvalidValue), "{bad:?}");
+            assert_eq!(
+                parse_group_header([bad]),
+                Err(ProxyHeaderError::InvalidValue),
+                "{bad:?}"
+            );
         }
-        assert_eq!(parse_group_header([&b"1"[..], b"0"]), Err(ProxyHeaderError::Repeated));
+        assert_eq!(
+            parse_group_header([&b"1"[..], b"0"]),
+            Err(ProxyHeaderError::Repeated)
+        );
         assert_eq!(parse_group_header(std::iter::empty()), Ok(None));
     }
 
