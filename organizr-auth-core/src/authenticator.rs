@@ -83,9 +83,8 @@ pub struct Authenticator {
 }
 
 impl Authenticator {
-    /// Builds the authenticator and reports risky settings through `tracing`
-    /// (a key shorter than 32 bytes, a proxy list that trusts a whole address
-    /// family).
+    /// Builds the authenticator and warns through `tracing` when the key is
+    /// shorter than 32 bytes.
     pub fn new(config: Config) -> Self {
         if config.secret.is_short() {
             tracing::warn!(
@@ -93,12 +92,8 @@ impl Authenticator {
                 "organizrHash is shorter than 32 bytes: anyone holding one token can guess it offline and forge admin tokens; rotate it in Organizr to a long random value"
             );
         }
-        if config.trusted_proxies.trusts_any_network() {
-            tracing::warn!(
-                trusted_proxies = %config.trusted_proxies,
-                "the trusted-proxy list covers a whole address family (0.0.0.0/0 or ::/0): anyone who can reach this service can claim any identity"
-            );
-        }
+        // A list covering a whole address family was already reported when it was
+        // parsed (`TrustedProxies::parse`), once, at start-up.
         let mut protected = vec![config.user_header.clone()];
         protected.extend(config.proxy_group_header.iter().cloned());
         for name in DOWNSTREAM_HEADERS {
