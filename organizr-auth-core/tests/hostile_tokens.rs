@@ -531,3 +531,110 @@ fn errors_never_contain_the_token_or_key() {
     );
     assert!(!format!("{:?}", validator()).contains(KEY));
 }
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Arbitrary text never panics, and anything accepted is a sane identity.
+        #[test]
+        fn arbitrary_strings(s in "\\PC{0,600}") {
+            if let Ok(claims) = validator().validate_at(&s, now()) {
+                prop_assert!(!claims.username.is_empty());
+            }
+        }
+
+        /// Mutations of a valid token (one byte replaced, inserted or removed)
+        /// never panic and, except for no-op edits, are refused.
+        #[test]
+        fn mutated_valid_token(pos in 0usize..400, byte in any::<u8>(), op in 0u8..3) {
+            let good = sign(HEADER.as_bytes(), CLAIMS.as_bytes());
+            let mut bytes = good.clone().into_bytes();
+            let pos = pos % bytes.len();
+            match op {
+                0 => bytes[pos] = byte,
+                1 => bytes.insert(pos, byte),
+                _ => { bytes.remove(pos); }
+            }
+            if let Ok(text) = String::from_utf8(bytes) {
+                let result = validator().validate_at(&text, now());
+                if text != good {
+                    prop_assert!(result.is_err(), "mutated token accepted: {}", text);
+                }
+            }
+        }
+
+        /// Arbitrary JSON-ish payloads, correctly signed: never a panic, and an
+        /// accepted one always came from a claim set naming Organizr.
+        #[test]
+        fn signed_arbitrary_payloads(payload in "\\{[ -~]{0,200}\\}") {
+            let token = sign(HEADER.as_bytes(), payload.as_bytes());
+            if validator().validate_at(&token, now()).is_ok() {
+                prop_assert!(payload.contains("Organizr"));
+            }
+        }
+    }
+}
+
+/// jsonwebtoken (with equivalent strict settings) accepts these; we refuse them.
+/// If jsonwebtoken ever closes a gap, this test says so.
+#[test]
+fn gaps_closed_relative_to_jsonwebtoken() {
+    use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
+    #[derive(serde::Deserialize)]
+    struct Any {}
+    let mut validation = Validation::new(Algorithm::HS256);
+    validation.set_issuer(&["Organizr"]);
+    validation.set_audience(&["Organizr"]);
+    validation.leeway = 30;
+    let key = DecodingKey::from_secret(KEY.as_bytes());
+    let cases = [
+        (
+            "crit header",
+            sign(br#"{"alg":"HS256","crit":["exp"]}"#, CLAIMS.as_bytes()),
+            TokenError::UnsupportedHeader("crit"),
+        ),
+        (
+            "zip header",
+            sign(br#"{"alg":"HS256","zip":"DEF"}"#, CLAIMS.as_bytes()),
+            TokenError::UnsupportedHeader("zip"),
+        ),
+        (
+            "iat not a number",
+            sign(
+                HEADER.as_bytes(),
+                CLAIMS
+                    .replace("\"iat\":1600000000.5", "\"iat\":\"x\"")
+                    .as_bytes(),
+            ),
+            TokenError::BadClaimType("iat"),
+        ),
+        (
+            "oversized",
+            sign(
+                HEADER.as_bytes(),
+                claims_with(&format!(r#""pad":"{}""#, "x".repeat(5000))).as_bytes(),
+            ),
+            TokenError::TooLarge { len: 0 },
+        ),
+    ];
+    for (name, token, want) in cases {
+        let oracle = decode::<Any>(&token, &key, &validation);
+        assert!(
+            oracle.is_ok(),
+            "{name}: jsonwebtoken now refuses it ({:?}); update this list",
+            oracle.err()
+        );
+        let ours = validator().validate(&token).unwrap_err();
+        match want {
+            TokenError::TooLarge { .. } => assert!(
+                matches!(ours, TokenError::TooLarge { .. }),
+                "{name}: {ours:?}"
+            ),
+            want => assert_eq!(ours, want, "{name}"),
+        }
+    }
+}
