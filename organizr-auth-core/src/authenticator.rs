@@ -321,34 +321,63 @@ impl Authenticator {
             );
         }
         let auth = self.resolve(&*head.headers, head.query, peer);
-        match auth.authorize(policy.required) {
+        if let Err(rejection) = self.authorize(&auth, policy.required, head.method, &*head.headers)
+        {
+            return Verdict::Reject(rejection);
+        }
+        if policy.downstream_headers {
+            strip_matching(head.headers, &DOWNSTREAM_HEADERS);
+            if let Some(identity) = auth.identity() {
+                for (name, value) in identity.headers() {
+                    head.headers.insert_header(name, value);
+                }
+            }
+        }
+        Verdict::Allow(auth)
+    }
+
+    /// Authorizes an already resolved request against `required`, logs the
+    /// decision, and on denial builds the [`Rejection`] (see
+    /// [`Authenticator::rejection`]). [`Authenticator::process`] uses it; so do
+    /// extractors that demand a level of their own.
+    ///
+    /// ```
+    /// use http::{HeaderMap, StatusCode};
+    /// use organizr_auth_core::{Authentication, Authenticator, Config, GroupLevel, Identity, Secret, Source};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+    /// let user = Authentication::Authenticated(Identity::new("alice", GroupLevel::USER, Source::Token));
+    /// assert!(auth.authorize(&user, GroupLevel::USER, "GET", &HeaderMap::new()).is_ok());
+    /// let refused = auth.authorize(&user, GroupLevel::ADMIN, "GET", &HeaderMap::new()).unwrap_err();
+    /// assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn authorize(
+        &self,
+        auth: &Authentication,
+        required: GroupLevel,
+        method: &str,
+        headers: &impl HeaderAccess,
+    ) -> Result<(), Rejection> {
+        match auth.authorize(required) {
             Ok(()) => {
-                match &auth {
+                match auth {
                     Authentication::Authenticated(id) => tracing::debug!(
                         user = %id.username, level = id.group_id.get(), source = %id.source,
-                        required = policy.required.get(), "request allowed"
+                        required = required.get(), "request allowed"
                     ),
                     Authentication::Anonymous { refused } => tracing::debug!(
                         refused = refused.as_ref().map(tracing::field::display),
-                        required = policy.required.get(),
+                        required = required.get(),
                         "anonymous request allowed"
                     ),
                 }
-                if policy.downstream_headers {
-                    strip_matching(head.headers, &DOWNSTREAM_HEADERS);
-                    if let Some(identity) = auth.identity() {
-                        for (name, value) in identity.headers() {
-                            head.headers.insert_header(name, value);
-                        }
-                    }
-                }
-                Verdict::Allow(auth)
+                Ok(())
             }
             Err(denial) => {
                 match &denial {
                     Denial::Unauthenticated { refused } => tracing::info!(
                         refused = refused.as_ref().map(tracing::field::display),
-                        required = policy.required.get(),
+                        required = required.get(),
                         "request refused: not authenticated"
                     ),
                     Denial::Forbidden { level, required } => tracing::info!(
@@ -360,7 +389,7 @@ impl Authenticator {
                         "request refused: level too low"
                     ),
                 }
-                Verdict::Reject(self.rejection(denial, head.method, &*head.headers))
+                Err(self.rejection(denial, method, headers))
             }
         }
     }

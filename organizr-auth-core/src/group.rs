@@ -94,7 +94,8 @@ impl GroupLevel {
         self.0 <= required.0
     }
 
-    /// The name Organizr gives the built-in levels, `None` for custom groups.
+    /// The name Organizr gives the built-in groups, `None` for custom groups and
+    /// for 998, which is a threshold rather than a group.
     ///
     /// ```
     /// use organizr_auth_core::GroupLevel;
@@ -109,7 +110,7 @@ impl GroupLevel {
             2 => Some("Super User"),
             3 => Some("Power User"),
             4 => Some("User"),
-            998 => Some("Logged In"),
+            // 998 is a threshold, never a group a user belongs to: no name.
             999 => Some("Guest"),
             _ => None,
         }
@@ -139,9 +140,10 @@ impl GroupLevel {
 
 impl fmt::Debug for GroupLevel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.builtin_name() {
-            Some(name) => write!(f, "GroupLevel({} {name})", self.0),
-            None => write!(f, "GroupLevel({})", self.0),
+        match (self.0, self.builtin_name()) {
+            (998, _) => f.write_str("GroupLevel(998 any logged-in user)"),
+            (level, Some(name)) => write!(f, "GroupLevel({level} {name})"),
+            (level, None) => write!(f, "GroupLevel({level})"),
         }
     }
 }

@@ -82,6 +82,9 @@ pub enum ConfigKind {
     GroupHeader,
     /// Standard with bearer tokens switched off.
     NoBearer,
+    /// Standard, but the trusted list has no `@`: UNIX-socket peers are not
+    /// trusted.
+    NoUnix,
 }
 
 impl ConfigKind {
@@ -108,6 +111,13 @@ impl ConfigKind {
             ConfigKind::Login => c.login_url(LOGIN_URL),
             ConfigKind::GroupHeader => c.proxy_group_header("Remote-Group-Id"),
             ConfigKind::NoBearer => Ok(c.accept_bearer(false)),
+            ConfigKind::NoUnix => TrustedProxies::parse("10.0.0.2, fd00::2")
+                .map(|p| c.trusted_proxies(p))
+                .map_err(|e| crate::ConfigError::Invalid {
+                    setting: "trusted_proxies",
+                    value: String::new(),
+                    reason: crate::InvalidValue::ProxyList(e),
+                }),
         });
         match built {
             Ok(c) => c,

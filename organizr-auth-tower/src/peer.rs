@@ -111,7 +111,10 @@ pub fn default_peer(extensions: &Extensions) -> Option<Peer> {
             return Some(Peer::Unix);
         }
         #[cfg(unix)]
-        if extensions.get::<ConnectInfo<tokio::net::unix::SocketAddr>>().is_some() {
+        if extensions
+            .get::<ConnectInfo<tokio::net::unix::SocketAddr>>()
+            .is_some()
+        {
             return Some(Peer::Unix);
         }
         if let Some(ConnectInfo(addr)) = extensions.get::<ConnectInfo<std::net::SocketAddr>>() {
@@ -125,13 +128,15 @@ pub fn default_peer(extensions: &Extensions) -> Option<Peer> {
 /// arrived on a UNIX socket, so it is [`Peer::Unix`] (trusted only by a
 /// trusted-proxy list containing `@`).
 ///
-/// With the `axum` feature it implements axum's `Connected` for any listener
-/// whose address is a `tokio::net::unix::SocketAddr`, so an axum app serves
-/// with `into_make_service_with_connect_info::<UnixPeer>()` and the layer finds
-/// it with no further code:
+/// With the `axum` feature it implements axum's `Connected` for
+/// `tokio::net::UnixListener`, so an axum app serves with
+/// `into_make_service_with_connect_info::<UnixPeer>()` and the layer finds it
+/// with no further code (a listener wrapped with axum's `tap_io` gives
+/// `ConnectInfo<tokio::net::unix::SocketAddr>` instead, which the default
+/// lookup reads as well):
 ///
 /// ```no_run
-/// # #[cfg(unix)]
+/// # #[cfg(all(unix, feature = "axum"))]
 /// # async fn serve() -> Result<(), Box<dyn std::error::Error>> {
 /// use axum::{Router, routing::get};
 /// use organizr_auth_core::{Authenticator, Config};
@@ -170,11 +175,12 @@ impl From<UnixPeer> for Peer {
 }
 
 #[cfg(all(feature = "axum", unix))]
-impl<L> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, L>> for UnixPeer
-where
-    L: axum::serve::Listener<Addr = tokio::net::unix::SocketAddr>,
+impl
+    axum::extract::connect_info::Connected<
+        axum::serve::IncomingStream<'_, tokio::net::UnixListener>,
+    > for UnixPeer
 {
-    fn connect_info(_stream: axum::serve::IncomingStream<'_, L>) -> Self {
+    fn connect_info(_stream: axum::serve::IncomingStream<'_, tokio::net::UnixListener>) -> Self {
         Self::new()
     }
 }

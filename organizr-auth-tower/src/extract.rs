@@ -1,0 +1,416 @@
+//! axum extractors for the identity an [`OrganizrAuthLayer`] attached.
+//!
+//! | extractor | passes | refuses |
+//! |---|---|---|
+//! | [`OrganizrUser`] | any logged-in user (level 998 or better) | anonymous: 401 (or the login redirect) |
+//! | `Option<OrganizrUser>` | always: `Some(user)` or `None` | never, except a missing layer |
+//! | [`RequireLevel<L>`](RequireLevel) | users at level `L` or better | anonymous: 401; too low: 403 |
+//! | `Option<RequireLevel<L>>` | always: `Some(user)` or `None` | never, except a missing layer |
+//!
+//! [`Admin`], [`CoAdmin`], [`SuperUser`] and [`PowerUser`] name the built-in
+//! levels.
+//!
+//! The refusals are the layer's own: the extractor asks core to
+//! [authorize](organizr_auth_core::Authentication::authorize) the attached
+//! [`Authentication`] and builds the same 401, 403 or login redirect the layer
+//! would (same `WWW-Authenticate`, same bodies that give no reason). Replace
+//! them by taking `Result<OrganizrUser, AuthRejection>` in the handler.
+//!
+//! # A missing layer fails closed
+//! The extractors need an [`OrganizrAuthLayer`] in front of the handler. When
+//! it is missing (a route added after `Router::layer`, a nested router without
+//! it), every extractor, including the `Option` forms, refuses with `500
+//! Internal Server Error` and logs an error: a missing layer is a
+//! misconfiguration, and treating it as "anonymous" would hide it on pages that
+//! work for guests while leaving spoofed identity headers in place.
+//!
+//! [`OrganizrAuthLayer`]: crate::OrganizrAuthLayer
+
+use std::fmt;
+use std::ops::Deref;
+
+use axum_core::body::Body;
+use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum_core::response::{IntoResponse, Response};
+use http::request::Parts;
+use http::{HeaderValue, StatusCode, header};
+use organizr_auth_core::{Authentication, Denial, GroupLevel, Identity, Rejection};
+
+use crate::layer::LayerContext;
+
+/// A logged-in user (any level up to 998). Anonymous requests are refused
+/// with the layer's 401 (or its login redirect).
+///
+/// ```
+/// # #[cfg(not(feature = "axum"))] fn main() {} // needs the `axum` feature
+/// # #[cfg(feature = "axum")]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::net::SocketAddr;
+/// use axum::{Router, body::Body, extract::ConnectInfo, routing::get};
+/// use http::{Request, StatusCode};
+/// use http_body_util::BodyExt;
+/// use organizr_auth_core::{Authenticator, Config, Secret, TrustedProxies};
+/// use organizr_auth_tower::{OrganizrAuthLayer, OrganizrUser};
+/// use tower::ServiceExt;
+///
+/// async fn me(OrganizrUser(user): OrganizrUser) -> String {
+///     format!("{} (level {})", user.username, user.group_id)
+/// }
+///
+/// let config = Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)
+///     .trusted_proxies("127.0.0.1".parse::<TrustedProxies>()?);
+/// // A pass-through layer: the extractor does the refusing.
+/// let app = Router::new()
+///     .route("/me", get(me))
+///     .layer(OrganizrAuthLayer::new(Authenticator::new(config)).pass_through());
+///
+/// let proxy = ConnectInfo("127.0.0.1:50000".parse::<SocketAddr>()?);
+/// let request = Request::get("/me").header("remote-user", "alice").extension(proxy).body(Body::empty())?;
+/// let body = app.clone().oneshot(request).await?.into_body().collect().await?.to_bytes();
+/// assert_eq!(body, "alice (level 998)");
+///
+/// let anonymous = Request::get("/me").extension(proxy).body(Body::empty())?;
+/// assert_eq!(app.oneshot(anonymous).await?.status(), StatusCode::UNAUTHORIZED);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// As `Option<OrganizrUser>` it never refuses (soft authentication), except
+/// when the layer is missing:
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use axum::{Router, body::Body, routing::get};
+/// use http::{Request, StatusCode};
+/// use http_body_util::BodyExt;
+/// use organizr_auth_core::{Authenticator, Config, Secret};
+/// use organizr_auth_tower::{OrganizrAuthLayer, OrganizrUser};
+/// use tower::ServiceExt;
+///
+/// async fn home(user: Option<OrganizrUser>) -> String {
+///     match user {
+///         Some(OrganizrUser(user)) => format!("welcome back, {}", user.username),
+///         None => "welcome, guest".to_owned(),
+///     }
+/// }
+///
+/// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?));
+/// let app = Router::new().route("/", get(home)).layer(OrganizrAuthLayer::new(auth).pass_through());
+/// let response = app.oneshot(Request::get("/").body(Body::empty())?).await?;
+/// assert_eq!(response.into_body().collect().await?.to_bytes(), "welcome, guest");
+///
+/// // Forgot the layer: a 500, not a silent "guest".
+/// let unprotected = Router::new().route("/", get(home));
+/// let response = unprotected.oneshot(Request::get("/").body(Body::empty())?).await?;
+/// assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizrUser(pub Identity);
+
+impl OrganizrUser {
+    /// The identity.
+    pub fn into_inner(self) -> Identity {
+        self.0
+    }
+}
+
+impl Deref for OrganizrUser {
+    type Target = Identity;
+
+    fn deref(&self) -> &Identity {
+        &self.0
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for OrganizrUser {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        authorize(parts, GroupLevel::LOGGED_IN).map(Self)
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for OrganizrUser {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        soften(authorize(parts, GroupLevel::LOGGED_IN)).map(|user| user.map(Self))
+    }
+}
+
+/// A user at level `LEVEL` or better (lower is more privileged: 0 Admin ...
+/// 4 User, 5-997 custom groups, 998 any logged-in user). Anonymous requests
+/// get the layer's 401 (or its login redirect), users whose level is too low
+/// a 403.
+///
+/// `LEVEL` is checked when the handler is compiled: it must be at most 998
+/// (999 would admit anonymous requests, which have no identity to extract; use
+/// `Option<OrganizrUser>` for pages open to guests).
+///
+/// ```
+/// # #[cfg(not(feature = "axum"))] fn main() {} // needs the `axum` feature
+/// # #[cfg(feature = "axum")]
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::net::SocketAddr;
+/// use axum::{Router, body::Body, extract::ConnectInfo, routing::get};
+/// use http::{Request, StatusCode};
+/// use organizr_auth_core::{Authenticator, Config, Secret, TrustedProxies};
+/// use organizr_auth_tower::{Admin, OrganizrAuthLayer, RequireLevel};
+/// use tower::ServiceExt;
+///
+/// async fn settings(admin: Admin) -> String {
+///     format!("hello {}", admin.username)
+/// }
+/// async fn family_photos(RequireLevel(user): RequireLevel<12>) -> String {
+///     format!("photos for {}", user.username)
+/// }
+///
+/// let config = Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)
+///     .trusted_proxies("127.0.0.1".parse::<TrustedProxies>()?)
+///     .proxy_group_header("Remote-Group-Id")?;
+/// let app = Router::new()
+///     .route("/settings", get(settings))
+///     .route("/photos", get(family_photos))
+///     .layer(OrganizrAuthLayer::new(Authenticator::new(config)).pass_through());
+///
+/// let proxy = ConnectInfo("127.0.0.1:50000".parse::<SocketAddr>()?);
+/// let get_as = |path: &str, level: &str| {
+///     Request::get(path)
+///         .header("remote-user", "alice")
+///         .header("remote-group-id", level)
+///         .extension(proxy)
+///         .body(Body::empty())
+/// };
+/// assert_eq!(app.clone().oneshot(get_as("/settings", "4")?).await?.status(), StatusCode::FORBIDDEN);
+/// assert_eq!(app.clone().oneshot(get_as("/settings", "0")?).await?.status(), StatusCode::OK);
+/// assert_eq!(app.clone().oneshot(get_as("/photos", "12")?).await?.status(), StatusCode::OK);
+/// assert_eq!(app.oneshot(get_as("/photos", "13")?).await?.status(), StatusCode::FORBIDDEN);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// An impossible level does not compile:
+///
+/// ```compile_fail
+/// use organizr_auth_tower::RequireLevel;
+/// async fn handler(_: RequireLevel<999>) {}
+/// let _app: axum::Router = axum::Router::new().route("/", axum::routing::get(handler));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequireLevel<const LEVEL: u16>(pub Identity);
+
+impl<const LEVEL: u16> RequireLevel<LEVEL> {
+    /// The level required, checked at compile time (at most 998).
+    pub const LEVEL: GroupLevel = {
+        assert!(
+            LEVEL < GroupLevel::MAX,
+            "RequireLevel<LEVEL>: LEVEL must be from 0 to 998 (999 would admit anonymous requests)"
+        );
+        match GroupLevel::new(LEVEL) {
+            Ok(level) => level,
+            // Unreachable after the assertion; fail closed anyway.
+            Err(_) => GroupLevel::ADMIN,
+        }
+    };
+
+    /// The identity.
+    pub fn into_inner(self) -> Identity {
+        self.0
+    }
+}
+
+impl<const LEVEL: u16> Deref for RequireLevel<LEVEL> {
+    type Target = Identity;
+
+    fn deref(&self) -> &Identity {
+        &self.0
+    }
+}
+
+impl<S: Send + Sync, const LEVEL: u16> FromRequestParts<S> for RequireLevel<LEVEL> {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        authorize(parts, Self::LEVEL).map(Self)
+    }
+}
+
+impl<S: Send + Sync, const LEVEL: u16> OptionalFromRequestParts<S> for RequireLevel<LEVEL> {
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        soften(authorize(parts, Self::LEVEL)).map(|user| user.map(Self))
+    }
+}
+
+/// Organizr's administrators (level 0). A type alias: use `admin.username`
+/// (it derefs to [`Identity`]) or `admin.0`, or destructure as
+/// `RequireLevel(user): Admin`.
+pub type Admin = RequireLevel<0>;
+/// Co-administrators or better (level 1).
+pub type CoAdmin = RequireLevel<1>;
+/// Super users or better (level 2).
+pub type SuperUser = RequireLevel<2>;
+/// Power users or better (level 3).
+pub type PowerUser = RequireLevel<3>;
+
+/// The identity if the attached authentication passes `required`; the layer's
+/// rejection if not; a 500 if no layer ran.
+fn authorize(parts: &Parts, required: GroupLevel) -> Result<Identity, AuthRejection> {
+    let (Some(context), Some(authentication)) = (
+        parts.extensions.get::<LayerContext>(),
+        parts.extensions.get::<Authentication>(),
+    ) else {
+        tracing::error!(
+            method = %parts.method,
+            path = parts.uri.path(),
+            "an Organizr extractor found no authentication on the request: this route is not behind an \
+             OrganizrAuthLayer (a route added after Router::layer, or a router nested without it); \
+             answering 500"
+        );
+        return Err(AuthRejection::missing_layer());
+    };
+    // Core authorizes, logs the decision and builds the rejection, exactly as
+    // the layer would.
+    let authenticator = &context.authenticator;
+    let method = parts.method.as_str();
+    authenticator
+        .authorize(authentication, required, method, &parts.headers)
+        .map_err(AuthRejection::denied)?;
+    match authentication.identity() {
+        Some(identity) => Ok(identity.clone()),
+        // Only a guest requirement admits anonymous requests, and the
+        // extractors never use one (`RequireLevel` stops at 998); without an
+        // identity there is nothing to hand out.
+        None => Err(AuthRejection::denied(authenticator.rejection(
+            Denial::Unauthenticated { refused: None },
+            method,
+            &parts.headers,
+        ))),
+    }
+}
+
+/// The `Option` form: a refusal becomes `None`, a missing layer stays an error.
+fn soften(result: Result<Identity, AuthRejection>) -> Result<Option<Identity>, AuthRejection> {
+    match result {
+        Ok(identity) => Ok(Some(identity)),
+        Err(AuthRejection {
+            kind: RejectionKind::Denied(_),
+        }) => Ok(None),
+        Err(missing) => Err(missing),
+    }
+}
+
+/// Why an Organizr extractor refused a request. Its response reveals no
+/// reason: the status, core's short body, and `WWW-Authenticate` or
+/// `Location` as the layer would send them.
+///
+/// ```
+/// use axum::response::IntoResponse;
+/// use organizr_auth_tower::{AuthRejection, OrganizrUser};
+///
+/// async fn handler(user: Result<OrganizrUser, AuthRejection>) -> axum::response::Response {
+///     match user {
+///         Ok(OrganizrUser(user)) => format!("hi {}", user.username).into_response(),
+///         Err(rejection) if rejection.is_missing_layer() => rejection.into_response(),
+///         Err(rejection) => (rejection.status(), "please sign in to Organizr first").into_response(),
+///     }
+/// }
+/// # let _: axum::Router = axum::Router::new().route("/", axum::routing::get(handler));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthRejection {
+    kind: RejectionKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum RejectionKind {
+    /// Core refused the request (401, 403, redirect).
+    Denied(Rejection),
+    /// No layer ran: 500.
+    MissingLayer,
+}
+
+impl AuthRejection {
+    fn denied(rejection: Rejection) -> Self {
+        Self {
+            kind: RejectionKind::Denied(rejection),
+        }
+    }
+
+    fn missing_layer() -> Self {
+        Self {
+            kind: RejectionKind::MissingLayer,
+        }
+    }
+
+    /// The status: 401, 403, 302/303 (login redirect) or 500 (no layer).
+    pub fn status(&self) -> StatusCode {
+        match &self.kind {
+            RejectionKind::Denied(rejection) => rejection.status(),
+            RejectionKind::MissingLayer => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Core's rejection, unless the layer was missing.
+    pub fn rejection(&self) -> Option<&Rejection> {
+        match &self.kind {
+            RejectionKind::Denied(rejection) => Some(rejection),
+            RejectionKind::MissingLayer => None,
+        }
+    }
+
+    /// Why the request was refused (for logs), unless the layer was missing.
+    pub fn denial(&self) -> Option<&Denial> {
+        self.rejection().map(Rejection::denial)
+    }
+
+    /// Whether the route has no [`OrganizrAuthLayer`](crate::OrganizrAuthLayer)
+    /// in front of it.
+    pub fn is_missing_layer(&self) -> bool {
+        matches!(self.kind, RejectionKind::MissingLayer)
+    }
+}
+
+impl fmt::Display for AuthRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            RejectionKind::Denied(rejection) => {
+                write!(f, "request refused: {}", rejection.denial())
+            }
+            RejectionKind::MissingLayer => {
+                f.write_str("no OrganizrAuthLayer in front of this route")
+            }
+        }
+    }
+}
+
+impl std::error::Error for AuthRejection {}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        match self.kind {
+            RejectionKind::Denied(rejection) => rejection.to_response().map(Body::from),
+            RejectionKind::MissingLayer => {
+                let mut response = Response::new(Body::from("500 Internal Server Error\n"));
+                *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("text/plain; charset=utf-8"),
+                );
+                response
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Core's shared behaviour table, run through the layer: in an axum `Router`
+//! (peer given as axum's `ConnectInfo`, as a served app gets it, and as a core
+//! `Peer` extension) and around a bare `tower::service_fn` with a `String`
+//! body. Every failing case is reported at once.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::convert::Infallible;
+
+use axum::body::Body;
+use axum::routing::any;
+use axum::{Extension, Router};
+use http::{HeaderMap, Request, Response};
+use organizr_auth_core::testkit::{self, Case};
+use organizr_auth_core::{Authentication, Authenticator, Identity, Peer};
+use organizr_auth_tower::{OrganizrAuthLayer, UnixPeer};
+use tower::{ServiceBuilder, ServiceExt, service_fn};
+
+/// How the test hands the socket peer to the layer.
+#[derive(Debug, Clone, Copy)]
+enum PeerVia {
+    /// axum's `ConnectInfo<SocketAddr>` / `ConnectInfo<UnixPeer>`, as
+    /// `into_make_service_with_connect_info` inserts them.
+    #[cfg(feature = "axum")]
+    ConnectInfo,
+    /// A core `Peer` (TCP) or a bare `UnixPeer` extension, as a non-axum
+    /// server would insert them.
+    Extension,
+}
+
+fn insert_peer(extensions: &mut http::Extensions, peer: Peer, via: PeerVia) {
+    match (peer, via) {
+        // Unknown: the server gave nothing at all.
+        (Peer::Unknown, _) => {}
+        #[cfg(feature = "axum")]
+        (Peer::Tcp(addr), PeerVia::ConnectInfo) => {
+            extensions.insert(axum::extract::ConnectInfo(addr));
+        }
+        #[cfg(feature = "axum")]
+        (Peer::Unix, PeerVia::ConnectInfo) => {
+            extensions.insert(axum::extract::ConnectInfo(UnixPeer::new()));
+        }
+        (Peer::Unix, PeerVia::Extension) => {
+            extensions.insert(UnixPeer::new());
+        }
+        (peer, PeerVia::Extension) => {
+            extensions.insert(peer);
+        }
+        #[allow(unreachable_patterns)]
+        (peer, via) => panic!("no way to hand {peer:?} over {via:?}"),
+    }
+}
+
+fn request<B>(case: &Case, body: B, via: PeerVia) -> Request<B> {
+    let mut builder = Request::builder().method(case.method).uri(&case.uri);
+    for (name, value) in &case.headers {
+        builder = builder.header(*name, value);
+    }
+    let mut request = builder.body(body).expect("case request");
+    insert_peer(request.extensions_mut(), case.peer, via);
+    request
+}
+
+/// The handler's answer: the testkit echo, or a marker that fails the check
+/// when the `Identity` extension does not match the `Authentication`.
+fn echo(auth: &Authentication, identity: Option<&Identity>, headers: &HeaderMap) -> String {
+    if auth.identity() != identity {
+        return format!("identity extension {identity:?} does not match {auth:?}");
+    }
+    testkit::echo(
+        Some(auth),
+        headers.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
+    )
+}
+
+async fn handler(
+    Extension(auth): Extension<Authentication>,
+    identity: Option<Extension<Identity>>,
+    headers: HeaderMap,
+) -> String {
+    echo(&auth, identity.as_ref().map(|Extension(i)| i), &headers)
+}
+
+async fn run_router(case: &Case, via: PeerVia) -> Result<(), String> {
+    let layer = OrganizrAuthLayer::new(Authenticator::new(case.config())).policy(case.policy);
+    let app = Router::new().route("/protected", any(handler)).layer(layer);
+    let response = app
+        .oneshot(request(case, Body::empty(), via))
+        .await
+        .expect("infallible");
+    case.check(&common::observe(response).await)
+}
+
+async fn run_service_fn(case: &Case) -> Result<(), String> {
+    let layer = OrganizrAuthLayer::new(Authenticator::new(case.config())).policy(case.policy);
+    let service =
+        ServiceBuilder::new()
+            .layer(layer)
+            .service(service_fn(|req: Request<String>| async move {
+                let auth = req
+                    .extensions()
+                    .get::<Authentication>()
+                    .expect("layer attached the authentication");
+                let body = echo(auth, req.extensions().get::<Identity>(), req.headers());
+                Ok::<_, Infallible>(Response::new(body))
+            }));
+    let response = service
+        .oneshot(request(case, String::new(), PeerVia::Extension))
+        .await
+        .expect("infallible");
+    let (parts, body) = response.into_parts();
+    case.check(&common::observed_from(
+        &parts.headers,
+        parts.status.as_u16(),
+        body,
+    ))
+}
+
+fn report(what: &str, count: usize, failures: Vec<String>) {
+    assert!(count > 30, "{what}: the table has only {count} cases");
+    assert!(
+        failures.is_empty(),
+        "{what}: {} of {count} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[cfg(feature = "axum")]
+#[tokio::test]
+async fn every_case_through_axum_router_with_connect_info() {
+    let cases = testkit::cases();
+    let mut failures = Vec::new();
+    for case in &cases {
+        if let Err(e) = run_router(case, PeerVia::ConnectInfo).await {
+            failures.push(e);
+        }
+    }
+    report("axum Router, ConnectInfo", cases.len(), failures);
+}
+
+#[tokio::test]
+async fn every_case_through_axum_router_with_peer_extension() {
+    let cases = testkit::cases();
+    let mut failures = Vec::new();
+    for case in &cases {
+        if let Err(e) = run_router(case, PeerVia::Extension).await {
+            failures.push(e);
+        }
+    }
+    report("axum Router, Peer extension", cases.len(), failures);
+}
+
+#[tokio::test]
+async fn every_case_through_bare_service_fn() {
+    let cases = testkit::cases();
+    let mut failures = Vec::new();
+    for case in &cases {
+        if let Err(e) = run_service_fn(case).await {
+            failures.push(e);
+        }
+    }
+    report("tower service_fn", cases.len(), failures);
+}
+
+/// The table must reach the peer paths this adapter translates; otherwise the
+/// runs above would prove less than they claim.
+#[test]
+fn table_covers_every_peer_kind() {
+    let cases = testkit::cases();
+    let has = |f: fn(&Peer) -> bool| cases.iter().any(|c| f(&c.peer));
+    assert!(has(|p| matches!(p, Peer::Unix)));
+    assert!(has(|p| matches!(p, Peer::Unknown)));
+    assert!(has(|p| matches!(p, Peer::Tcp(a) if a.is_ipv6())));
+    assert!(has(|p| matches!(p, Peer::Tcp(a) if a.is_ipv4())));
+}
