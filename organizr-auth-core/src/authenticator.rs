@@ -22,8 +22,9 @@
 //!    `apikey` query parameter when enabled) must all equal it; that is the user
 //!    `"Organizr API"` at level 0.
 //! 5. **Combine.** If more than one source gave an identity, they must name the
-//!    same user (ASCII case-insensitively); the token's identity is preferred,
-//!    since it carries Organizr's own level and e-mail. **A trusted proxy header
+//!    same user (ASCII case-insensitively). The most authoritative one is
+//!    kept: the token's (Organizr's own level and e-mail), then the API key's
+//!    (level 0 by definition), then the proxy's. **A trusted proxy header
 //!    and a valid token that name different users refuse the request**: one of
 //!    them is wrong, and guessing which would hand out someone's identity.
 //!
@@ -189,7 +190,7 @@ impl Authenticator {
         let api = self.api_key_identity(headers, query, &mut refused);
 
         let mut chosen: Option<Identity> = None;
-        for candidate in [token, proxy, api].into_iter().flatten() {
+        for candidate in [token, api, proxy].into_iter().flatten() {
             match &chosen {
                 None => chosen = Some(candidate),
                 Some(first) if first.username.eq_ignore_ascii_case(&candidate.username) => {}
@@ -321,6 +322,37 @@ impl Authenticator {
             );
         }
         let auth = self.resolve(&*head.headers, head.query, peer);
+        self.process_resolved(head, auth, policy)
+    }
+
+    /// The second half of [`Authenticator::process`], for a request that an
+    /// outer layer of the same adapter already sanitised and resolved: authorize
+    /// `auth` against `policy` and, if the policy asks, write the downstream
+    /// headers. Stacked layers (a pass-through layer for the whole app and a
+    /// stricter one per route) call this instead of deciding twice, so that an
+    /// inner layer never mistakes the outer layer's downstream headers for a
+    /// proxy's.
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{
+    ///     Authentication, Authenticator, Config, GroupLevel, Identity, Policy, RequestHead, Secret, Source, Verdict,
+    /// };
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+    /// let alice = Authentication::Authenticated(Identity::new("alice", GroupLevel::USER, Source::Token));
+    /// let mut headers = HeaderMap::new();
+    /// let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// let verdict = auth.process_resolved(head, alice, Policy::require(GroupLevel::USER).with_downstream_headers(true));
+    /// assert!(matches!(verdict, Verdict::Allow(_)));
+    /// assert_eq!(headers["x-organizr-user"], "alice");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn process_resolved<H: HeaderAccessMut>(
+        &self,
+        head: RequestHead<'_, H>,
+        auth: Authentication,
+        policy: Policy,
+    ) -> Verdict {
         if let Err(rejection) = self.authorize(&auth, policy.required, head.method, &*head.headers)
         {
             return Verdict::Reject(rejection);
@@ -584,8 +616,8 @@ impl Rejection {
         matches!(self.kind, RejectionKind::Redirect { .. })
     }
 
-    /// Headers the response must carry: `WWW-Authenticate` or `Location`, and a
-    /// plain-text `Content-Type`.
+    /// Headers the response must carry: `WWW-Authenticate` or `Location`, a
+    /// plain-text `Content-Type`, and `Cache-Control: no-store`.
     pub fn headers(&self) -> impl Iterator<Item = (HeaderName, HeaderValue)> {
         let extra = match &self.kind {
             RejectionKind::Unauthorized { bearer: true } => Some((
@@ -597,10 +629,18 @@ impl Rejection {
                 Some((http::header::LOCATION, location.clone()))
             }
         };
-        [(
-            http::header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        )]
+        [
+            (
+                http::header::CONTENT_TYPE,
+                HeaderValue::from_static("text/plain; charset=utf-8"),
+            ),
+            // A refusal depends on the request's credentials: no shared cache may
+            // keep it (nor a redirect to the login page) for someone else.
+            (
+                http::header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            ),
+        ]
         .into_iter()
         .chain(extra)
     }
@@ -624,6 +664,7 @@ impl Rejection {
     /// let response = rejection.to_response();
     /// assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     /// assert_eq!(response.headers()["www-authenticate"], "Bearer realm=\"Organizr\"");
+    /// assert_eq!(response.headers()["cache-control"], "no-store");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn to_response(&self) -> http::Response<String> {

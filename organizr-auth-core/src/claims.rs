@@ -80,8 +80,12 @@ impl Claims {
         if payload.first() != Some(&b'{') || payload.last() != Some(&b'}') {
             return Err(TokenError::Malformed("payload is not a JSON object"));
         }
-        let raw: RawClaims<'_> = serde_json::from_slice(payload)
-            .map_err(|_| TokenError::Malformed("payload is not valid claims JSON"))?;
+        // UTF-8 first: serde_json checks it only in the strings it keeps, not in
+        // the ones it skips (unknown claims such as `jti`).
+        let raw: RawClaims<'_> = std::str::from_utf8(payload)
+            .ok()
+            .and_then(|payload| serde_json::from_str(payload).ok())
+            .ok_or(TokenError::Malformed("payload is not valid claims JSON"))?;
         raw.check()
     }
 }

@@ -278,8 +278,12 @@ fn check_header(header: &[u8]) -> Result<(), TokenError> {
     if header.first() != Some(&b'{') || header.last() != Some(&b'}') {
         return Err(TokenError::Malformed("header is not a JSON object"));
     }
-    let header: Header<'_> = serde_json::from_slice(header)
-        .map_err(|_| TokenError::Malformed("header is not valid JSON"))?;
+    // UTF-8 first: serde_json checks it only in the strings it keeps, not in
+    // the ones it skips (`typ`, `kid`, any unknown parameter).
+    let header: Header<'_> = std::str::from_utf8(header)
+        .ok()
+        .and_then(|header| serde_json::from_str(header).ok())
+        .ok_or(TokenError::Malformed("header is not valid JSON"))?;
     for (present, name) in [
         (header.crit.0, "crit"),
         (header.enc.0, "enc"),

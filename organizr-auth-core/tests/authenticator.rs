@@ -266,3 +266,16 @@ proptest! {
         prop_assert!(auth.resolve(&h, None, &peer).identity().is_none());
     }
 }
+
+#[test]
+fn api_key_outranks_a_proxy_header_naming_the_same_user() {
+    // Regression: with the proxy's level (998) preferred, an inner layer behind
+    // an outer one that wrote `Remote-User: Organizr API` refused an admin call.
+    let mut h = HeaderMap::new();
+    h.insert("remote-user", "Organizr API".parse().unwrap());
+    h.insert("token", API.parse().unwrap());
+    let proxy: Peer = "127.0.0.1:1".parse::<std::net::SocketAddr>().unwrap().into();
+    let a = auth(false).resolve(&h, None, &proxy);
+    let id = a.identity().unwrap();
+    assert_eq!((id.group_id, id.source), (GroupLevel::ADMIN, Source::ApiKey));
+}

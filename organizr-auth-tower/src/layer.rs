@@ -95,10 +95,11 @@ pub(crate) struct LayerContext {
 ///
 /// # Stacking
 /// An app-wide pass-through layer plus stricter [`Router::route_layer`]s is
-/// fine: each layer runs core's `process` on the same request, with the same
-/// result. Enable [`downstream_headers`](Self::downstream_headers) on the
-/// innermost layer only: headers written by an outer layer look, to an inner
-/// layer behind a trusted proxy, like headers the proxy sent.
+/// fine: an inner layer built from the same [`Authenticator`] (the same `Arc`)
+/// reuses the outer layer's [`Authentication`] and only applies its own policy
+/// (core's [`Authenticator::process_resolved`]), so downstream headers written
+/// by the outer layer are never mistaken for a proxy's. Layers built from
+/// different authenticators each decide on their own.
 ///
 /// [`Router::route_layer`]: https://docs.rs/axum/0.8/axum/struct.Router.html#method.route_layer
 ///
@@ -552,17 +553,35 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let (mut parts, body) = request.into_parts();
-        let peer = self.peer(&parts);
-        let head = RequestHead {
-            method: parts.method.as_str(),
-            query: parts.uri.query(),
-            headers: &mut parts.headers,
+        let authenticator = &self.layer.authenticator;
+        // An outer layer with the same authenticator already sanitised and
+        // resolved this request: reuse its result rather than deciding again
+        // on headers it may have rewritten (downstream headers).
+        let resolved = parts
+            .extensions
+            .get::<LayerContext>()
+            .filter(|outer| Arc::ptr_eq(&outer.authenticator, authenticator))
+            .and_then(|_| parts.extensions.get::<Authentication>().cloned());
+        let verdict = match resolved {
+            Some(auth) => {
+                let head = RequestHead {
+                    method: parts.method.as_str(),
+                    query: parts.uri.query(),
+                    headers: &mut parts.headers,
+                };
+                authenticator.process_resolved(head, auth, self.layer.policy)
+            }
+            None => {
+                let peer = self.peer(&parts);
+                let head = RequestHead {
+                    method: parts.method.as_str(),
+                    query: parts.uri.query(),
+                    headers: &mut parts.headers,
+                };
+                authenticator.process(head, &peer, self.layer.policy)
+            }
         };
-        match self
-            .layer
-            .authenticator
-            .process(head, &peer, self.layer.policy)
-        {
+        match verdict {
             Verdict::Allow(authentication) => {
                 attach(&mut parts, &self.layer.authenticator, authentication);
                 ResponseFuture::called(self.inner.call(Request::from_parts(parts, body)))

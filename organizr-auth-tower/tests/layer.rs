@@ -716,3 +716,34 @@ async fn downstream_headers_on_inner_route_layer() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(body_text(response).await, "Some(\"alice\") Some(\"4\")");
 }
+
+/// Regression: an inner layer used to decide again and read the outer layer's
+/// downstream `Remote-User` as a trusted proxy's header, dropping an API-key
+/// request from level 0 to 998 (and refusing it outright with a group header
+/// configured).
+#[tokio::test]
+async fn stacked_layers_decide_once() {
+    for kind in [ConfigKind::Standard, ConfigKind::GroupHeader] {
+        let auth = authenticator(kind);
+        let app = Router::new()
+            .route("/admin", get(who))
+            .route_layer(OrganizrAuthLayer::new(Arc::clone(&auth)).require(GroupLevel::ADMIN))
+            .layer(
+                OrganizrAuthLayer::new(auth)
+                    .pass_through()
+                    .downstream_headers(true),
+            );
+        let proxy = axum::extract::ConnectInfo(SocketAddr::from(([10, 0, 0, 2], 4000)));
+        let request = Request::get("/admin")
+            .header("token", testkit::API_KEY)
+            .extension(proxy)
+            .body(Body::empty())
+            .unwrap();
+        let response = app.oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{kind:?}");
+        assert!(
+            body_text(response).await.contains("Organizr API"),
+            "{kind:?}"
+        );
+    }
+}
