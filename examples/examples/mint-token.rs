@@ -1,0 +1,189 @@
+//! Prints an Organizr-shaped session token: Organizr's exact header and claim
+//! layout, float times, HS256 under the instance's key.
+//!
+//! ```text
+//! ORGANIZR_CONFIG_PHP=/path/to/organizr/api/config/config.php \
+//!     cargo run --release --example mint-token -- --user alice --group 4 --lifetime 1d
+//! ```
+//!
+//! The key comes from `ORGANIZR_HASH`, `ORGANIZR_HASH_FILE` or
+//! `ORGANIZR_CONFIG_PHP` (or the `--hash-file` / `--config-php` options), read
+//! as core's `Config::from_env` reads it. There is deliberately no option that
+//! takes the key itself: command lines end up in shell history and `ps`.
+//!
+//! Only the token goes to stdout (with `--cookie`, the whole `name=value` of
+//! the session cookie), so the output can be captured:
+//! `TOKEN=$(cargo run -q --example mint-token -- --user alice --group 4)`.
+
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use organizr_auth_core::mint::TokenBuilder;
+use organizr_auth_core::{GroupLevel, credentials};
+use organizr_auth_examples::key::{KeySource, parse_lifetime, uuid_from_env};
+use organizr_auth_examples::startup::{fail, init_tracing};
+
+const PROGRAM: &str = "mint-token";
+
+const USAGE: &str = "\
+usage: mint-token --user NAME [--group N] [--lifetime 1d] [options]
+
+Prints an Organizr session token for NAME, signed with the instance's key.
+
+  --user NAME          the username (required)
+  --group N            the group level, 0 (Admin) to 999 (default 4, User)
+  --lifetime D         how long it is valid: 90s, 15m, 12h, 1d, 2w (default 1d)
+  --email ADDR         the e-mail claim (default empty, as Organizr writes it)
+  --user-id N          Organizr's numeric user id (default 1)
+  --group-name NAME    the group's display name (default: the built-in name)
+  --cookie             print organizr_token_<uuid>=TOKEN instead of the token
+  --hash-file PATH     read the key from this file instead of the environment
+  --config-php PATH    read key and uuid from Organizr's api/config/config.php
+
+The key otherwise comes from ORGANIZR_HASH, ORGANIZR_HASH_FILE or
+ORGANIZR_CONFIG_PHP; the cookie's uuid from ORGANIZR_UUID or config.php.
+";
+
+/// The parsed command line.
+struct Args {
+    user: String,
+    group: GroupLevel,
+    lifetime: Duration,
+    email: String,
+    user_id: u64,
+    group_name: Option<String>,
+    cookie: bool,
+    key: Option<KeySource>,
+}
+
+enum Parsed {
+    Run(Box<Args>),
+    Help,
+}
+
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Parsed, String> {
+    let mut user = None;
+    let mut group = GroupLevel::USER;
+    let mut lifetime = Duration::from_secs(86_400);
+    let mut email = String::new();
+    let mut user_id = 1;
+    let mut group_name = None;
+    let mut cookie = false;
+    let mut key = None;
+    while let Some(arg) = args.next() {
+        // `--name=value` and `--name value` are both accepted.
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_owned(), Some(v.to_owned())),
+            _ => (arg.clone(), None),
+        };
+        let mut value = |what: &str| -> Result<String, String> {
+            inline
+                .clone()
+                .or_else(|| args.next())
+                .ok_or_else(|| format!("{name} needs {what}"))
+        };
+        match name.as_str() {
+            "-h" | "--help" => return Ok(Parsed::Help),
+            "--user" => user = Some(value("a username")?),
+            "--group" => {
+                let v = value("a level from 0 to 999")?;
+                group = v.parse().map_err(|e| format!("--group {v:?}: {e}"))?;
+            }
+            "--lifetime" => lifetime = parse_lifetime(&value("a duration such as 1d")?)?,
+            "--email" => email = value("an e-mail address")?,
+            "--user-id" => {
+                let v = value("a number")?;
+                user_id = v
+                    .parse()
+                    .map_err(|_| format!("--user-id {v:?}: expected a whole number"))?;
+            }
+            "--group-name" => group_name = Some(value("a name")?),
+            "--cookie" => cookie = true,
+            "--hash-file" => key = Some(KeySource::HashFile(value("a path")?.into())),
+            "--config-php" => key = Some(KeySource::ConfigPhp(value("a path")?.into())),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    let user = user
+        .filter(|u| !u.trim().is_empty())
+        .ok_or("--user NAME is required")?;
+    if user.chars().any(char::is_control) {
+        return Err("--user: control characters are not allowed".to_owned());
+    }
+    Ok(Parsed::Run(Box::new(Args {
+        user,
+        group,
+        lifetime,
+        email,
+        user_id,
+        group_name,
+        cookie,
+        key,
+    })))
+}
+
+fn main() -> ExitCode {
+    let args = match parse_args(std::env::args().skip(1)) {
+        Ok(Parsed::Run(args)) => args,
+        Ok(Parsed::Help) => {
+            print!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("{PROGRAM}: error: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing();
+    let source = match args
+        .key
+        .clone()
+        .map(Ok)
+        .or_else(|| KeySource::from_env().transpose())
+    {
+        Some(Ok(source)) => source,
+        Some(Err(e)) => return fail(PROGRAM, &e),
+        None => {
+            eprintln!(
+                "{PROGRAM}: error: no signing key: set ORGANIZR_HASH, ORGANIZR_HASH_FILE or ORGANIZR_CONFIG_PHP, \
+                 or pass --hash-file / --config-php"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let key = match source.load(uuid_from_env()) {
+        Ok(key) => key,
+        Err(e) => return fail(PROGRAM, &e),
+    };
+    if key.secret.is_short() {
+        tracing::warn!(
+            key_len = key.secret.len(),
+            "the key is shorter than 32 bytes: tokens it signs can be used to guess it offline"
+        );
+    }
+    let mut builder = TokenBuilder::new(args.user.clone(), args.group)
+        .lifetime(args.lifetime)
+        .email(args.email.clone())
+        .user_id(args.user_id);
+    if let Some(name) = &args.group_name {
+        builder = builder.group_name(name.clone());
+    }
+    let token = builder.sign(&key.secret);
+    let expires = SystemTime::now()
+        .checked_add(args.lifetime)
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs());
+    tracing::info!(
+        user = %args.user,
+        group = args.group.get(),
+        expires_unix = expires,
+        cookie = %credentials::cookie_name(&key.uuid),
+        "token minted"
+    );
+    if args.cookie {
+        println!("{}={token}", credentials::cookie_name(&key.uuid));
+    } else {
+        println!("{token}");
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,249 @@
+//! The signing key, for the programs that *make* tokens (`mint-token` and
+//! `forward-auth --demo`).
+//!
+//! Core's [`Config`](organizr_auth_core::Config) keeps its key to itself, as it
+//! should: a validator never needs to hand it out. A token tool does, so it reads
+//! the key the same way `Config::from_env` does, from the same variables, with
+//! the same errors.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use organizr_auth_core::php_config::OrganizrPhpConfig;
+use organizr_auth_core::{ConfigError, Secret};
+
+/// A key and the instance uuid that goes with it (the cookie is
+/// `organizr_token_<uuid>`).
+#[derive(Debug, Clone)]
+pub struct SigningKey {
+    /// The key (Organizr's `organizrHash`).
+    pub secret: Secret,
+    /// The instance uuid: `ORGANIZR_UUID`, or config.php's `uuid`; empty if neither.
+    pub uuid: String,
+}
+
+/// Where to read the key from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySource {
+    /// `ORGANIZR_HASH`: the key itself.
+    Hash(String),
+    /// `ORGANIZR_HASH_FILE`: a file holding it.
+    HashFile(PathBuf),
+    /// `ORGANIZR_CONFIG_PHP`: Organizr's `api/config/config.php`.
+    ConfigPhp(PathBuf),
+}
+
+impl KeySource {
+    /// The source the environment names, or `None` when no key variable is set.
+    /// Two key variables at once are an error, as in `Config::from_env`.
+    pub fn from_env() -> Result<Option<Self>, ConfigError> {
+        Self::from_vars(|name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))
+    }
+
+    /// Like [`KeySource::from_env`], reading variables through `var`.
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
+        // As in core: an empty ORGANIZR_HASH is an error (kept, so that loading
+        // reports it); the other two count as unset when empty.
+        let hash = var("ORGANIZR_HASH");
+        let file = var("ORGANIZR_HASH_FILE").filter(|v| !v.is_empty());
+        let php = var("ORGANIZR_CONFIG_PHP").filter(|v| !v.is_empty());
+        let conflict = |first, second| ConfigError::Conflict { first, second };
+        match (hash, file, php) {
+            (None, None, None) => Ok(None),
+            (Some(_), Some(_), _) => Err(conflict("ORGANIZR_HASH", "ORGANIZR_HASH_FILE")),
+            (Some(_), _, Some(_)) => Err(conflict("ORGANIZR_HASH", "ORGANIZR_CONFIG_PHP")),
+            (_, Some(_), Some(_)) => Err(conflict("ORGANIZR_HASH_FILE", "ORGANIZR_CONFIG_PHP")),
+            (Some(hash), None, None) => Ok(Some(KeySource::Hash(hash))),
+            (None, Some(file), None) => Ok(Some(KeySource::HashFile(file.into()))),
+            (None, None, Some(php)) => Ok(Some(KeySource::ConfigPhp(php.into()))),
+        }
+    }
+
+    /// Loads the key. `uuid` is `ORGANIZR_UUID` (ignored for config.php, which
+    /// has its own).
+    pub fn load(&self, uuid: Option<String>) -> Result<SigningKey, ConfigError> {
+        let secret_error = |setting| move |source| ConfigError::Secret { setting, source };
+        match self {
+            KeySource::Hash(hash) => Ok(SigningKey {
+                secret: Secret::new(hash).map_err(secret_error("ORGANIZR_HASH"))?,
+                uuid: uuid.unwrap_or_default(),
+            }),
+            KeySource::HashFile(path) => Ok(SigningKey {
+                secret: Secret::from_file(path).map_err(secret_error("ORGANIZR_HASH_FILE"))?,
+                uuid: uuid.unwrap_or_default(),
+            }),
+            KeySource::ConfigPhp(path) => {
+                let php = OrganizrPhpConfig::from_file(path).map_err(|source| {
+                    ConfigError::PhpConfig {
+                        setting: "ORGANIZR_CONFIG_PHP",
+                        source,
+                    }
+                })?;
+                Ok(SigningKey {
+                    secret: Secret::new(php.organizr_hash())
+                        .map_err(secret_error("ORGANIZR_CONFIG_PHP"))?,
+                    uuid: php.uuid().to_owned(),
+                })
+            }
+        }
+    }
+}
+
+/// `ORGANIZR_UUID`, if set and not empty.
+pub fn uuid_from_env() -> Option<String> {
+    std::env::var("ORGANIZR_UUID")
+        .ok()
+        .filter(|v| !v.is_empty())
+}
+
+/// A random key for `forward-auth --demo`: 32 bytes from the kernel's
+/// `/dev/urandom`, hex-encoded (64 characters, so core does not warn about a
+/// short key). Where that file is missing, `RandomState`'s per-process random
+/// seeds mixed with the time and pid stand in: good enough for a demo key that
+/// lives as long as the process, and no extra dependency.
+pub fn random_demo_key() -> String {
+    use std::io::Read as _;
+    let mut bytes = [0u8; 32];
+    let from_kernel =
+        std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+    if from_kernel.is_err() {
+        use std::hash::{BuildHasher, Hasher};
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        for (i, chunk) in bytes.chunks_mut(8).enumerate() {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u128(now);
+            h.write_u32(std::process::id());
+            h.write_usize(i);
+            for (b, v) in chunk.iter_mut().zip(h.finish().to_le_bytes()) {
+                *b = v;
+            }
+        }
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parses a token lifetime: a whole number followed by `s`, `m`, `h`, `d` or
+/// `w` (`90s`, `15m`, `12h`, `1d`, `2w`), or bare seconds. Zero and anything
+/// above ten years are refused.
+///
+/// ```
+/// use std::time::Duration;
+/// use organizr_auth_examples::key::parse_lifetime;
+/// assert_eq!(parse_lifetime("1d"), Ok(Duration::from_secs(86_400)));
+/// assert_eq!(parse_lifetime("90"), Ok(Duration::from_secs(90)));
+/// assert!(parse_lifetime("1.5h").is_err());
+/// ```
+pub fn parse_lifetime(text: &str) -> Result<Duration, String> {
+    const MAX_SECS: u64 = 10 * 366 * 86_400;
+    let bad = || {
+        format!(
+            "--lifetime {text:?}: expected a whole number with s, m, h, d or w (e.g. 1d), at most 10 years"
+        )
+    };
+    let text = text.trim();
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let multiplier: u64 = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(bad()),
+    };
+    let count: u64 = digits.parse().map_err(|_| bad())?;
+    match count.checked_mul(multiplier) {
+        Some(secs) if secs > 0 && secs <= MAX_SECS => Ok(Duration::from_secs(secs)),
+        _ => Err(bad()),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn source(vars: &[(&str, &str)]) -> Result<Option<KeySource>, ConfigError> {
+        KeySource::from_vars(|n| {
+            vars.iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| (*v).to_owned())
+        })
+    }
+
+    #[test]
+    fn key_source_follows_core_rules() {
+        assert!(source(&[]).unwrap().is_none());
+        assert!(source(&[("ORGANIZR_HASH_FILE", "")]).unwrap().is_none());
+        assert_eq!(
+            source(&[("ORGANIZR_HASH", "k")]).unwrap(),
+            Some(KeySource::Hash("k".into()))
+        );
+        let conflict =
+            source(&[("ORGANIZR_HASH", "k"), ("ORGANIZR_CONFIG_PHP", "/x")]).unwrap_err();
+        assert!(
+            conflict
+                .to_string()
+                .contains("ORGANIZR_HASH and ORGANIZR_CONFIG_PHP")
+        );
+        let empty = source(&[("ORGANIZR_HASH", "")])
+            .unwrap()
+            .unwrap()
+            .load(None)
+            .unwrap_err();
+        assert!(
+            crate::startup::error_chain(&empty)
+                .contains("ORGANIZR_HASH: unusable key: the key is empty")
+        );
+    }
+
+    #[test]
+    fn config_php_gives_key_and_uuid() {
+        let path = std::env::temp_dir().join(format!("oa-key-{}.php", std::process::id()));
+        std::fs::write(
+            &path,
+            "<?php\nreturn array('organizrHash' => 'k3y-from-php', 'uuid' => 'u-1');\n",
+        )
+        .unwrap();
+        let key = KeySource::ConfigPhp(path.clone())
+            .load(Some("ignored".into()))
+            .unwrap();
+        std::fs::remove_file(&path).ok();
+        assert_eq!(key.uuid, "u-1");
+        assert_eq!(key.secret.len(), "k3y-from-php".len());
+    }
+
+    #[test]
+    fn demo_keys_are_long_and_differ() {
+        let (a, b) = (random_demo_key(), random_demo_key());
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn lifetimes() {
+        assert_eq!(
+            parse_lifetime("2w").unwrap(),
+            Duration::from_secs(14 * 86_400)
+        );
+        assert_eq!(parse_lifetime("15m").unwrap(), Duration::from_secs(900));
+        for bad in [
+            "",
+            "0",
+            "0d",
+            "d",
+            "-1d",
+            "1y",
+            "1 d",
+            "99999999999999999999",
+            "4000d",
+        ] {
+            assert!(parse_lifetime(bad).is_err(), "{bad:?}");
+        }
+    }
+}
