@@ -7,7 +7,9 @@
 //! # The order of resolution
 //! 1. **Sanitise.** If the socket peer is not a trusted proxy, every identity
 //!    header (the configured user and group headers and the six headers of
-//!    [`DOWNSTREAM_HEADERS`], in any case and with `_` for `-`) is removed.
+//!    [`DOWNSTREAM_HEADERS`], in any case and with `_` for `-`) is removed; from
+//!    a trusted proxy, only their `_` spellings are (see
+//!    [`Authenticator::strip_untrusted`]).
 //! 2. **Proxy header.** If the peer is trusted and the user header is present and
 //!    non-empty, it names a user at level 998 (any logged-in user), or at the
 //!    level of the group header when one is configured. A repeated or malformed
@@ -136,26 +138,39 @@ impl Authenticator {
         self.accept_bearer
     }
 
-    /// Removes identity headers from a request whose peer is not trusted, and
-    /// returns how many header names were removed. Trusted peers' requests are
-    /// left alone.
+    /// Removes identity headers a client may have slipped in, and returns how
+    /// many header names were removed.
+    ///
+    /// - From a peer that is not a trusted proxy: every identity header, in any
+    ///   spelling (case, `_` for `-`).
+    /// - From a trusted proxy: only the `_` spellings (`Remote_User`). The proxy
+    ///   sets `Remote-User` itself, but nginx aside, most proxies pass a
+    ///   client's `Remote_User` through untouched, and code that folds `_` into
+    ///   `-` (CGI, PHP, some frameworks) would read it as the user.
     ///
     /// ```
     /// use http::HeaderMap;
-    /// use organizr_auth_core::{Authenticator, Config, HeaderAccess, Secret, proxy::Peer};
-    /// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+    /// use organizr_auth_core::{Authenticator, Config, HeaderAccess, Secret, TrustedProxies, proxy::Peer};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?).trusted_proxies("127.0.0.1".parse::<TrustedProxies>()?));
     /// let mut h = HeaderMap::new();
     /// h.insert("remote_user", "admin".parse()?);
     /// h.insert("x-organizr-group", "0".parse()?);
     /// assert_eq!(auth.strip_untrusted(&mut h, &Peer::Unknown), 2);
     /// assert_eq!(h.header_names().count(), 0);
+    ///
+    /// let mut h = HeaderMap::new();
+    /// h.insert("remote-user", "alice".parse()?);
+    /// h.insert("remote_user", "admin".parse()?);
+    /// assert_eq!(auth.strip_untrusted(&mut h, &Peer::Tcp("127.0.0.1:9".parse()?)), 1);
+    /// assert_eq!(h.header_names().collect::<Vec<_>>(), ["remote-user"]);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn strip_untrusted(&self, headers: &mut impl HeaderAccessMut, peer: &Peer) -> usize {
         if self.proxies.trusts(peer) {
-            return 0;
+            strip_underscore_spellings(headers, &self.protected)
+        } else {
+            strip_matching(headers, &self.protected)
         }
-        strip_matching(headers, &self.protected)
     }
 
     /// Resolves the request's credentials into an [`Authentication`], following
@@ -471,6 +486,28 @@ fn strip_matching(headers: &mut impl HeaderAccessMut, names: &[HeaderName]) -> u
             .any(|n| same_header_name(candidate, n.as_str()))
     };
     // Allocate only when there is something to remove, which is rare.
+    if !headers.header_names().any(matches) {
+        return 0;
+    }
+    let doomed: Vec<String> = headers
+        .header_names()
+        .filter(|n| matches(n))
+        .map(str::to_owned)
+        .collect();
+    for name in &doomed {
+        headers.remove_header(name);
+    }
+    doomed.len()
+}
+
+/// Removes only the `_` spellings of `names` (`remote_user` for `remote-user`).
+fn strip_underscore_spellings(headers: &mut impl HeaderAccessMut, names: &[HeaderName]) -> usize {
+    let matches = |candidate: &str| {
+        candidate.contains('_')
+            && names
+                .iter()
+                .any(|n| same_header_name(candidate, n.as_str()))
+    };
     if !headers.header_names().any(matches) {
         return 0;
     }

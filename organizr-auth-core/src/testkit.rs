@@ -200,7 +200,8 @@ pub struct Expect {
     pub level: Option<u16>,
     /// For a 200 with a user: the source (`"token"`, `"proxy"`, `"api_key"`).
     pub source: Option<&'static str>,
-    /// Header names the handler must not see (lower-case).
+    /// Header names the handler must not see (lower-case; a name with `-` also
+    /// matches its `_` spelling).
     pub unseen: Vec<&'static str>,
     /// Headers the handler must see, with exactly these values.
     pub seen: Vec<(&'static str, &'static str)>,
@@ -328,10 +329,11 @@ impl Case {
             return fail(format!("source {:?} (want {:?})", echo.source, e.source));
         }
         for name in &e.unseen {
+            // `remote-user` also catches `remote_user`; `remote_user` only itself.
             if let Some((n, v)) = echo
                 .headers
                 .iter()
-                .find(|(n, _)| n.replace('_', "-") == *name)
+                .find(|(n, _)| n == name || n.replace('_', "-") == *name)
             {
                 return fail(format!("handler saw {n}: {v}"));
             }
@@ -760,6 +762,32 @@ pub fn cases() -> Vec<Case> {
                 seen: vec![("remote-user", "alice")],
                 ..ok("alice", 998, "proxy")
             },
+        ),
+        case(
+            "trusted_proxy_underscore_spelling_stripped",
+            Standard,
+            require(998),
+            trusted_v4(),
+            vec![
+                ("remote-user", "alice".to_owned()),
+                ("remote_user", "admin".to_owned()),
+            ],
+            Expect {
+                seen: vec![("remote-user", "alice")],
+                unseen: vec!["remote_user"],
+                ..ok("alice", 998, "proxy")
+            },
+        ),
+        case(
+            "proxy_placeholder_refused",
+            Standard,
+            require(998),
+            trusted_v4(),
+            vec![(
+                "remote-user",
+                "{http.reverse_proxy.header.Remote-User}".to_owned(),
+            )],
+            unauthorized(),
         ),
         case(
             "unrelated_headers_kept",

@@ -274,8 +274,14 @@ fn api_key_outranks_a_proxy_header_naming_the_same_user() {
     let mut h = HeaderMap::new();
     h.insert("remote-user", "Organizr API".parse().unwrap());
     h.insert("token", API.parse().unwrap());
-    let proxy: Peer = "127.0.0.1:1".parse::<std::net::SocketAddr>().unwrap().into();
+    let proxy: Peer = "127.0.0.1:1"
+        .parse::<std::net::SocketAddr>()
+        .unwrap()
+        .into();
     let a = auth(false).resolve(&h, None, &proxy);
     let id = a.identity().unwrap();
-    assert_eq!((id.group_id, id.source), (GroupLevel::ADMIN, Source::ApiKey));
+    assert_eq!(
+        (id.group_id, id.source),
+        (GroupLevel::ADMIN, Source::ApiKey)
+    );
 }

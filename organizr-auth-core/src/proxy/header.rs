@@ -38,7 +38,9 @@ pub enum ProxyHeaderError {
 /// Absent, empty or all-space means "no proxy identity" (`Ok(None)`). Otherwise
 /// the header must appear once, and its value, with surrounding spaces trimmed,
 /// must be UTF-8 with no control characters and no commas (a comma is how
-/// repeated headers are joined, so it cannot be told apart from two values).
+/// repeated headers are joined, so it cannot be told apart from two values),
+/// and not a whole `{...}`: an unexpanded proxy placeholder such as Caddy's
+/// `{http.reverse_proxy.header.Remote-User}`.
 ///
 /// ```
 /// use organizr_auth_core::proxy::parse_user_header;
@@ -58,10 +60,17 @@ pub fn parse_user_header<'a>(
     if text.is_empty() {
         return Ok(None);
     }
-    if !is_clean_text(text) || text.contains(',') {
+    if !is_clean_text(text) || text.contains(',') || is_placeholder(text) {
         return Err(ProxyHeaderError::InvalidValue);
     }
     Ok(Some(text))
+}
+
+/// A whole `{...}` value is a proxy's unexpanded placeholder, not a name: Caddy
+/// before 2.9 writes `{http.reverse_proxy.header.Remote-User}` literally when
+/// `copy_headers` finds no such header in the auth response (caddy#6610).
+fn is_placeholder(text: &str) -> bool {
+    text.starts_with('{') && text.ends_with('}')
 }
 
 /// The level in a proxy's group header: once, an integer from 0 to 999
@@ -120,6 +129,13 @@ mod tests {
             (&[b"ad\nmin"], Err(InvalidValue)),
             (&[b"\xff\xfe"], Err(InvalidValue)),
             (&[b"a\xc2\x85b"], Err(InvalidValue)), // U+0085, a C1 control
+            // Regression: Caddy < 2.9 writes unexpanded placeholders (caddy#6610).
+            (
+                &[b"{http.reverse_proxy.header.Remote-User}"],
+                Err(InvalidValue),
+            ),
+            (&[b"{}"], Err(InvalidValue)),
+            (&[b"{alice"], Ok(Some("{alice"))),
         ];
         for (values, want) in cases {
             assert_eq!(
