@@ -14,10 +14,10 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use organizr_auth_core::{Authenticator, Config};
+use organizr_auth_core::Authenticator;
 use organizr_auth_examples::axum_app::router;
-use organizr_auth_examples::listen::{Bound, Listen};
-use organizr_auth_examples::startup::{fail, init_tracing, shutdown_signal};
+use organizr_auth_examples::listen::Bound;
+use organizr_auth_examples::startup::{fail, prepare_app, shutdown_signal};
 use organizr_auth_tower::UnixPeer;
 
 const PROGRAM: &str = "axum-app";
@@ -26,30 +26,9 @@ const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 fn main() -> ExitCode {
-    if let Some(arg) = std::env::args().nth(1) {
-        let help = arg == "-h" || arg == "--help";
-        let usage = "usage: axum-app (configured by ORGANIZR_* variables; see examples/README.md)";
-        if help {
-            println!("{usage}");
-            return ExitCode::SUCCESS;
-        }
-        eprintln!("{PROGRAM}: error: unknown argument {arg:?}\n{usage}");
-        return ExitCode::from(2);
-    }
-    // Before the configuration: core's warnings are logged while it is built.
-    init_tracing();
-    let listen = match Listen::from_env(DEFAULT_LISTEN) {
-        Ok(listen) => listen,
-        Err(e) => return fail(PROGRAM, &e),
-    };
-    let config = match Config::from_env() {
-        Ok(config) => config,
-        Err(e) => return fail(PROGRAM, &e),
-    };
-    let auth = Arc::new(Authenticator::new(config));
-    let bound = match listen.bind() {
-        Ok(bound) => bound,
-        Err(e) => return fail(PROGRAM, &e),
+    let (bound, auth) = match prepare_app(PROGRAM, DEFAULT_LISTEN) {
+        Ok(ready) => ready,
+        Err(code) => return code,
     };
     match serve(bound, auth) {
         Ok(()) => ExitCode::SUCCESS,

@@ -480,46 +480,37 @@ impl Authenticator {
 
 /// Removes every header whose name folds (case, `_`) to one of `names`.
 fn strip_matching(headers: &mut impl HeaderAccessMut, names: &[HeaderName]) -> usize {
-    let matches = |candidate: &str| {
+    strip_where(headers, |candidate| {
         names
             .iter()
             .any(|n| same_header_name(candidate, n.as_str()))
-    };
-    // Allocate only when there is something to remove, which is rare.
-    if !headers.header_names().any(matches) {
-        return 0;
-    }
-    let doomed: Vec<String> = headers
-        .header_names()
-        .filter(|n| matches(n))
-        .map(str::to_owned)
-        .collect();
-    for name in &doomed {
-        headers.remove_header(name);
-    }
-    doomed.len()
+    })
 }
 
 /// Removes only the `_` spellings of `names` (`remote_user` for `remote-user`).
 fn strip_underscore_spellings(headers: &mut impl HeaderAccessMut, names: &[HeaderName]) -> usize {
-    let matches = |candidate: &str| {
+    strip_where(headers, |candidate| {
         candidate.contains('_')
             && names
                 .iter()
                 .any(|n| same_header_name(candidate, n.as_str()))
-    };
-    if !headers.header_names().any(matches) {
+    })
+}
+
+fn strip_where(headers: &mut impl HeaderAccessMut, doomed: impl Fn(&str) -> bool) -> usize {
+    // Allocate only when there is something to remove, which is rare.
+    if !headers.header_names().any(&doomed) {
         return 0;
     }
-    let doomed: Vec<String> = headers
+    let names: Vec<String> = headers
         .header_names()
-        .filter(|n| matches(n))
+        .filter(|n| doomed(n))
         .map(str::to_owned)
         .collect();
-    for name in &doomed {
+    for name in &names {
         headers.remove_header(name);
     }
-    doomed.len()
+    names.len()
 }
 
 /// Whether any `Accept` header lists `text/html` with a non-zero quality.
