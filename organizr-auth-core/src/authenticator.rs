@@ -88,6 +88,13 @@ pub struct Authenticator {
 impl Authenticator {
     /// Builds the authenticator and warns through `tracing` when the key is
     /// shorter than 32 bytes.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?).uuid("abc"));
+    /// assert_eq!(auth.cookie_name(), "organizr_token_abc");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(config: Config) -> Self {
         if config.secret.is_short() {
             tracing::warn!(
@@ -119,21 +126,49 @@ impl Authenticator {
     }
 
     /// The token validator in use.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+    /// assert_eq!(auth.validator().leeway().as_secs(), 30);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn validator(&self) -> &TokenValidator {
         &self.validator
     }
 
     /// The trusted-proxy list in use.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret, TrustedProxies};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?).trusted_proxies("@".parse::<TrustedProxies>()?));
+    /// assert!(auth.trusted_proxies().trusts_unix_sockets());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn trusted_proxies(&self) -> &TrustedProxies {
         &self.proxies
     }
 
     /// The session cookie's name, `organizr_token_<uuid>`.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+    /// assert_eq!(auth.cookie_name(), "organizr_token_temp");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn cookie_name(&self) -> &str {
         &self.cookie_name
     }
 
     /// Whether `Authorization: Bearer` tokens are accepted.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?).accept_bearer(false));
+    /// assert!(!auth.accepts_bearer());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn accepts_bearer(&self) -> bool {
         self.accept_bearer
     }
@@ -177,6 +212,17 @@ impl Authenticator {
     /// the order in the [module documentation](self). `query` is the request's
     /// query string without the `?` (used only for the `apikey` parameter, when
     /// enabled).
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{Authentication, Authenticator, Config, Refusal, Secret, TokenError, proxy::Peer};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?).uuid("u"));
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("cookie", "organizr_token_u=not-a-token".parse()?);
+    /// let refused = Some(Refusal::Token(TokenError::Malformed("token does not have three segments")));
+    /// assert_eq!(auth.resolve(&headers, None, &Peer::Unknown), Authentication::Anonymous { refused });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn resolve(
         &self,
         headers: &impl HeaderAccess,
@@ -446,6 +492,19 @@ impl Authenticator {
     /// accept `text/html` when a login URL is configured, a redirect to it (302
     /// for `GET`/`HEAD`, 303 otherwise). A 403 is never turned into a redirect:
     /// logging in again would not help.
+    ///
+    /// ```
+    /// use http::{HeaderMap, StatusCode};
+    /// use organizr_auth_core::{Authenticator, Config, Denial, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?).login_url("https://organizr.example/")?);
+    /// let mut browser = HeaderMap::new();
+    /// browser.insert("accept", "text/html".parse()?);
+    /// let anonymous = Denial::Unauthenticated { refused: None };
+    /// assert_eq!(auth.rejection(anonymous.clone(), "GET", &browser).status(), StatusCode::FOUND);
+    /// assert_eq!(auth.rejection(anonymous.clone(), "POST", &browser).status(), StatusCode::SEE_OTHER);
+    /// assert_eq!(auth.rejection(anonymous, "GET", &HeaderMap::new()).status(), StatusCode::UNAUTHORIZED);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn rejection(
         &self,
         denial: Denial,
@@ -534,6 +593,14 @@ fn accepts_html(headers: &impl HeaderAccess) -> bool {
 
 /// What an adapter hands to [`Authenticator::process`]: the parts of a request
 /// that matter, with mutable headers.
+///
+/// ```
+/// use http::HeaderMap;
+/// use organizr_auth_core::RequestHead;
+/// let mut headers = HeaderMap::new();
+/// let head = RequestHead { method: "GET", query: Some("apikey=x"), headers: &mut headers };
+/// assert_eq!(head.query, Some("apikey=x"));
+/// ```
 #[derive(Debug)]
 pub struct RequestHead<'a, H> {
     /// The method, e.g. `"GET"` (decides between 302 and 303 redirects).
@@ -562,6 +629,11 @@ pub struct Policy {
 impl Policy {
     /// Requests below `required` are refused (401 when anonymous, 403 when the
     /// level is too low).
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Policy};
+    /// assert_eq!(Policy::require(GroupLevel::USER).required(), GroupLevel::USER);
+    /// ```
     pub const fn require(required: GroupLevel) -> Self {
         Self {
             required,
@@ -571,29 +643,62 @@ impl Policy {
 
     /// Never refuses: only attaches the identity (requires
     /// [`GroupLevel::GUEST`]).
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Policy};
+    /// assert_eq!(Policy::pass_through(), Policy::require(GroupLevel::GUEST));
+    /// ```
     pub const fn pass_through() -> Self {
         Self::require(GroupLevel::GUEST)
     }
 
     /// Whether to write the verified identity onto the request as
     /// [`DOWNSTREAM_HEADERS`] (after removing any copies it already had).
+    ///
+    /// ```
+    /// use organizr_auth_core::Policy;
+    /// assert!(Policy::pass_through().with_downstream_headers(true).downstream_headers());
+    /// ```
     pub const fn with_downstream_headers(mut self, enabled: bool) -> Self {
         self.downstream_headers = enabled;
         self
     }
 
     /// The level required.
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Policy};
+    /// assert_eq!(Policy::pass_through().required().get(), 999);
+    /// ```
     pub const fn required(&self) -> GroupLevel {
         self.required
     }
 
     /// Whether downstream headers are written.
+    ///
+    /// ```
+    /// use organizr_auth_core::Policy;
+    /// assert!(!Policy::pass_through().downstream_headers());
+    /// ```
     pub const fn downstream_headers(&self) -> bool {
         self.downstream_headers
     }
 }
 
 /// The outcome of [`Authenticator::process`].
+///
+/// ```
+/// use http::HeaderMap;
+/// use organizr_auth_core::{Authenticator, Config, Policy, RequestHead, Secret, Verdict, proxy::Peer};
+/// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+/// let mut headers = HeaderMap::new();
+/// let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+/// let Verdict::Allow(who) = auth.process(head, &Peer::Unknown, Policy::pass_through()) else {
+///     unreachable!("pass-through never refuses");
+/// };
+/// assert!(who.identity().is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]
 pub enum Verdict {
@@ -606,6 +711,16 @@ pub enum Verdict {
 /// A refused request's answer, ready for an adapter to turn into a response.
 /// The body is safe to show anyone; the precise reason is in
 /// [`Rejection::denial`].
+///
+/// ```
+/// use http::{HeaderMap, StatusCode};
+/// use organizr_auth_core::{Authenticator, Config, Denial, GroupLevel, Secret};
+/// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+/// let too_low = Denial::Forbidden { level: GroupLevel::USER, required: GroupLevel::ADMIN };
+/// let rejection = auth.rejection(too_low, "GET", &HeaderMap::new());
+/// assert_eq!(rejection.status(), StatusCode::FORBIDDEN);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
     denial: Denial,
@@ -626,11 +741,31 @@ enum RejectionKind {
 
 impl Rejection {
     /// Why the request was refused.
+    ///
+    /// ```
+    /// use http::{HeaderMap, StatusCode};
+    /// use organizr_auth_core::{Authenticator, Config, Denial, GroupLevel, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+    /// let too_low = Denial::Forbidden { level: GroupLevel::USER, required: GroupLevel::ADMIN };
+    /// let rejection = auth.rejection(too_low, "GET", &HeaderMap::new());
+    /// assert!(matches!(rejection.denial(), Denial::Forbidden { .. }));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn denial(&self) -> &Denial {
         &self.denial
     }
 
     /// 401, 403, or 302/303 for a login redirect.
+    ///
+    /// ```
+    /// use http::{HeaderMap, StatusCode};
+    /// use organizr_auth_core::{Authenticator, Config, Denial, GroupLevel, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+    /// let too_low = Denial::Forbidden { level: GroupLevel::USER, required: GroupLevel::ADMIN };
+    /// let rejection = auth.rejection(too_low, "GET", &HeaderMap::new());
+    /// assert_eq!(rejection.status(), StatusCode::FORBIDDEN);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn status(&self) -> StatusCode {
         match &self.kind {
             RejectionKind::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
@@ -640,12 +775,32 @@ impl Rejection {
     }
 
     /// Whether this is a redirect to the login page.
+    ///
+    /// ```
+    /// use http::{HeaderMap, StatusCode};
+    /// use organizr_auth_core::{Authenticator, Config, Denial, GroupLevel, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+    /// let too_low = Denial::Forbidden { level: GroupLevel::USER, required: GroupLevel::ADMIN };
+    /// let rejection = auth.rejection(too_low, "GET", &HeaderMap::new());
+    /// assert!(!rejection.is_redirect());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn is_redirect(&self) -> bool {
         matches!(self.kind, RejectionKind::Redirect { .. })
     }
 
     /// Headers the response must carry: `WWW-Authenticate` or `Location`, a
     /// plain-text `Content-Type`, and `Cache-Control: no-store`.
+    ///
+    /// ```
+    /// use http::{HeaderMap, StatusCode};
+    /// use organizr_auth_core::{Authenticator, Config, Denial, GroupLevel, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+    /// let too_low = Denial::Forbidden { level: GroupLevel::USER, required: GroupLevel::ADMIN };
+    /// let rejection = auth.rejection(too_low, "GET", &HeaderMap::new());
+    /// assert!(rejection.headers().any(|(name, value)| name == "cache-control" && value == "no-store"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn headers(&self) -> impl Iterator<Item = (HeaderName, HeaderValue)> {
         let extra = match &self.kind {
             RejectionKind::Unauthorized { bearer: true } => Some((
@@ -674,6 +829,16 @@ impl Rejection {
     }
 
     /// A short plain-text body that reveals nothing about the reason.
+    ///
+    /// ```
+    /// use http::{HeaderMap, StatusCode};
+    /// use organizr_auth_core::{Authenticator, Config, Denial, GroupLevel, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+    /// let too_low = Denial::Forbidden { level: GroupLevel::USER, required: GroupLevel::ADMIN };
+    /// let rejection = auth.rejection(too_low, "GET", &HeaderMap::new());
+    /// assert!(rejection.body().starts_with("403"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn body(&self) -> &'static str {
         match &self.kind {
             RejectionKind::Unauthorized { .. } => "401 Unauthorized: sign in to Organizr\n",

@@ -73,6 +73,12 @@ impl Claims {
     /// Parses and checks a decoded JWT payload: types, required claims, issuer and
     /// audience. It does **not** check times or any signature: use
     /// [`TokenValidator`](crate::TokenValidator) for tokens.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Claims, TokenError};
+    /// let wrong = Claims::from_json(br#"{"iss":"Organizr","aud":"Sonarr","exp":1,"name":"a","groupID":4}"#);
+    /// assert_eq!(wrong, Err(TokenError::WrongAudience));
+    /// ```
     pub fn from_json(payload: &[u8]) -> Result<Self, TokenError> {
         // Objects only: serde would happily read a struct from a JSON array, and
         // serde_json tolerates surrounding whitespace, neither of which a JWT
@@ -139,10 +145,12 @@ impl RawClaims<'_> {
         let not_before = self.nbf.optional("nbf")?.map(|n| n.0);
         let issued_at = self.iat.optional("iat")?.map(|n| n.0);
 
-        // `name` is the current claim, `username` the pre-2021 one.
-        let username = match self.name.optional("name")? {
-            Some(name) => name.0,
-            None => self.username.required("name")?.0,
+        // `name` is the current claim, `username` the pre-2021 one. Both are
+        // type-checked, even when `name` wins, like every other known claim.
+        let legacy = self.username.optional("username")?;
+        let username = match (self.name.optional("name")?, legacy) {
+            (Some(name), _) | (None, Some(name)) => name.0,
+            (None, None) => return Err(TokenError::MissingClaim("name")),
         };
         if !is_clean_text(&username) {
             return Err(TokenError::InvalidClaim("name"));

@@ -41,6 +41,10 @@ use crate::token::{LeewayTooLarge, MAX_LEEWAY};
 use crate::{ApiKey, Secret, SecretError, TokenValidator};
 
 /// The default user header, as Authelia, Authentik and Navidrome use it.
+///
+/// ```
+/// assert_eq!(organizr_auth_core::config::DEFAULT_USER_HEADER, "remote-user");
+/// ```
 pub const DEFAULT_USER_HEADER: &str = "remote-user";
 
 /// A checked configuration. See the [module documentation](self) for every
@@ -74,6 +78,13 @@ impl Config {
     /// Defaults around a key: empty uuid (`organizr_token_temp`), no API key,
     /// bearer tokens accepted, no trusted proxies, `Remote-User`, 30 s leeway, no
     /// login URL.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+    /// assert!(auth.accepts_bearer() && auth.trusted_proxies().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(secret: Secret) -> Self {
         Self {
             validator: TokenValidator::new(&secret),
@@ -90,12 +101,29 @@ impl Config {
     }
 
     /// The Organizr instance's uuid, which names its cookie.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?).uuid("0b7e"));
+    /// assert_eq!(auth.cookie_name(), "organizr_token_0b7e");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn uuid(mut self, uuid: impl Into<String>) -> Self {
         self.uuid = uuid.into();
         self
     }
 
     /// Accept Organizr's API key in the `Token` header.
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{ApiKey, Authenticator, Config, GroupLevel, Secret, proxy::Peer};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?).api_key(ApiKey::new("A1B2C3D4E5F6G7H8I9J0")?));
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("token", "A1B2C3D4E5F6G7H8I9J0".parse()?);
+    /// assert_eq!(auth.resolve(&headers, None, &Peer::Unknown).level(), GroupLevel::ADMIN);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn api_key(mut self, key: ApiKey) -> Self {
         self.api_key = Some(key);
         self
@@ -103,24 +131,62 @@ impl Config {
 
     /// Also accept the API key as the `apikey` query parameter. Off by default:
     /// query strings end up in access logs and browser history.
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{ApiKey, Authenticator, Config, GroupLevel, Secret, proxy::Peer};
+    /// let config = Config::new(Secret::new("k")?).api_key(ApiKey::new("A1B2C3D4E5F6G7H8I9J0")?);
+    /// let query = Some("apikey=A1B2C3D4E5F6G7H8I9J0");
+    /// let off = Authenticator::new(config.clone());
+    /// assert_eq!(off.resolve(&HeaderMap::new(), query, &Peer::Unknown).level(), GroupLevel::GUEST);
+    /// let on = Authenticator::new(config.api_key_in_query(true));
+    /// assert_eq!(on.resolve(&HeaderMap::new(), query, &Peer::Unknown).level(), GroupLevel::ADMIN);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn api_key_in_query(mut self, enabled: bool) -> Self {
         self.api_key_query = enabled;
         self
     }
 
     /// Accept tokens in `Authorization: Bearer` (default on).
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// assert!(!Authenticator::new(Config::new(Secret::new("k")?).accept_bearer(false)).accepts_bearer());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn accept_bearer(mut self, enabled: bool) -> Self {
         self.accept_bearer = enabled;
         self
     }
 
     /// The peers whose identity headers are believed.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret, TrustedProxies, proxy::Peer};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?).trusted_proxies("172.18.0.2".parse::<TrustedProxies>()?));
+    /// assert!(auth.trusted_proxies().trusts(&Peer::Tcp("172.18.0.2:41000".parse()?)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
         self.trusted_proxies = proxies;
         self
     }
 
     /// The header a trusted proxy names the user in (default `Remote-User`).
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{Authenticator, Config, Secret, TrustedProxies, proxy::Peer};
+    /// let config = Config::new(Secret::new("k")?)
+    ///     .trusted_proxies("127.0.0.1".parse::<TrustedProxies>()?)
+    ///     .user_header("X-Forwarded-User")?;
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-forwarded-user", "alice".parse()?);
+    /// let who = Authenticator::new(config).resolve(&headers, None, &Peer::Tcp("127.0.0.1:9".parse()?));
+    /// assert_eq!(who.identity().map(|i| i.username.as_str()), Some("alice"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn user_header(mut self, name: &str) -> Result<Self, ConfigError> {
         self.user_header = header_name("user_header", name)?;
         Ok(self)
@@ -128,12 +194,34 @@ impl Config {
 
     /// A header in which a trusted proxy gives the user's group level (0-999).
     /// Without one, proxy users are at level 998.
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{Authenticator, Config, GroupLevel, Secret, TrustedProxies, proxy::Peer};
+    /// let config = Config::new(Secret::new("k")?)
+    ///     .trusted_proxies("127.0.0.1".parse::<TrustedProxies>()?)
+    ///     .proxy_group_header("Remote-Group-Id")?;
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("remote-user", "alice".parse()?);
+    /// headers.insert("remote-group-id", "1".parse()?);
+    /// let who = Authenticator::new(config).resolve(&headers, None, &Peer::Tcp("127.0.0.1:9".parse()?));
+    /// assert_eq!(who.level(), GroupLevel::CO_ADMIN);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn proxy_group_header(mut self, name: &str) -> Result<Self, ConfigError> {
         self.proxy_group_header = Some(header_name("proxy_group_header", name)?);
         Ok(self)
     }
 
     /// The clock leeway for `exp`, `nbf` and `iat` (at most 300 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use organizr_auth_core::{Config, Secret};
+    /// assert!(Config::new(Secret::new("k")?).leeway(Duration::from_secs(5)).is_ok());
+    /// assert!(Config::new(Secret::new("k")?).leeway(Duration::from_secs(3600)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn leeway(mut self, leeway: Duration) -> Result<Self, ConfigError> {
         self.validator = self
             .validator
@@ -148,6 +236,14 @@ impl Config {
 
     /// Where to redirect anonymous browsers: an absolute `http(s)://` URL or a
     /// path starting with `/`.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Config, Secret};
+    /// assert!(Config::new(Secret::new("k")?).login_url("https://organizr.example/").is_ok());
+    /// assert!(Config::new(Secret::new("k")?).login_url("/organizr/").is_ok());
+    /// assert!(Config::new(Secret::new("k")?).login_url("//evil.example/").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn login_url(mut self, url: &str) -> Result<Self, ConfigError> {
         self.login_url = Some(login_url("login_url", url)?);
         Ok(self)
@@ -155,6 +251,17 @@ impl Config {
 
     /// Reads the configuration from the `ORGANIZR_*` environment variables (see
     /// the [module documentation](self)).
+    ///
+    /// ```
+    /// use organizr_auth_core::{Config, ConfigError};
+    /// // In a program: `let config = Config::from_env()?;`. With no key configured:
+    /// if std::env::var_os("ORGANIZR_HASH").is_none()
+    ///     && std::env::var_os("ORGANIZR_HASH_FILE").is_none()
+    ///     && std::env::var_os("ORGANIZR_CONFIG_PHP").is_none()
+    /// {
+    ///     assert!(matches!(Config::from_env(), Err(ConfigError::MissingSecret { .. })));
+    /// }
+    /// ```
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_vars(|name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))
     }
@@ -441,6 +548,12 @@ fn parse_bool(setting: &'static str, value: &str) -> Result<bool, ConfigError> {
 
 /// Why a configuration could not be built. Each names the setting (the
 /// environment variable, or the serde field); values are quoted except secrets.
+///
+/// ```
+/// use organizr_auth_core::{Config, ConfigError};
+/// let err = Config::from_vars(|name| (name == "ORGANIZR_HASH").then(String::new)).unwrap_err();
+/// assert!(matches!(err, ConfigError::Secret { setting: "ORGANIZR_HASH", .. }));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
@@ -493,6 +606,17 @@ pub enum ConfigError {
 }
 
 /// Why a (non-secret) setting's value is invalid.
+///
+/// ```
+/// use organizr_auth_core::{Config, ConfigError, InvalidValue};
+/// let vars = |name: &str| match name {
+///     "ORGANIZR_HASH" => Some("a-long-random-organizr-hash-value-here".to_string()),
+///     "ORGANIZR_ACCEPT_BEARER" => Some("maybe".to_string()),
+///     _ => None,
+/// };
+/// let err = Config::from_vars(vars).unwrap_err();
+/// assert!(matches!(err, ConfigError::Invalid { reason: InvalidValue::Bool, .. }));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum InvalidValue {

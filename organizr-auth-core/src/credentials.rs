@@ -15,6 +15,10 @@ use crate::HeaderAccess;
 
 /// The most token copies (cookies plus bearer) checked for one request. Real
 /// browsers send at most two; more is refused outright.
+///
+/// ```
+/// assert_eq!(organizr_auth_core::credentials::MAX_TOKEN_CANDIDATES, 8);
+/// ```
 pub const MAX_TOKEN_CANDIDATES: usize = 8;
 
 /// The name of Organizr's session cookie for the instance with this `uuid`:

@@ -38,21 +38,61 @@ pub struct GroupLevel(u16);
 
 impl GroupLevel {
     /// Level 0, Organizr's administrators.
+    ///
+    /// ```
+    /// use organizr_auth_core::GroupLevel;
+    /// assert_eq!(GroupLevel::ADMIN.get(), 0);
+    /// ```
     pub const ADMIN: Self = Self(0);
     /// Level 1, co-administrators.
+    ///
+    /// ```
+    /// use organizr_auth_core::GroupLevel;
+    /// assert_eq!(GroupLevel::CO_ADMIN.get(), 1);
+    /// ```
     pub const CO_ADMIN: Self = Self(1);
     /// Level 2, super users.
+    ///
+    /// ```
+    /// use organizr_auth_core::GroupLevel;
+    /// assert_eq!(GroupLevel::SUPER_USER.get(), 2);
+    /// ```
     pub const SUPER_USER: Self = Self(2);
     /// Level 3, power users.
+    ///
+    /// ```
+    /// use organizr_auth_core::GroupLevel;
+    /// assert_eq!(GroupLevel::POWER_USER.get(), 3);
+    /// ```
     pub const POWER_USER: Self = Self(3);
     /// Level 4, ordinary users: the group Organizr gives new accounts.
+    ///
+    /// ```
+    /// use organizr_auth_core::GroupLevel;
+    /// assert_eq!(GroupLevel::USER.get(), 4);
+    /// ```
     pub const USER: Self = Self(4);
     /// Level 998: "any logged-in user". Required by pages that only need a login.
+    ///
+    /// ```
+    /// use organizr_auth_core::GroupLevel;
+    /// assert_eq!(GroupLevel::LOGGED_IN.get(), 998);
+    /// ```
     pub const LOGGED_IN: Self = Self(998);
     /// Level 999: guests. Requiring it admits everyone, including requests with no
     /// credential at all.
+    ///
+    /// ```
+    /// use organizr_auth_core::GroupLevel;
+    /// assert_eq!(GroupLevel::GUEST.get(), 999);
+    /// ```
     pub const GUEST: Self = Self(999);
     /// The largest valid level (999).
+    ///
+    /// ```
+    /// use organizr_auth_core::GroupLevel;
+    /// assert!(GroupLevel::new(GroupLevel::MAX).is_ok() && GroupLevel::new(GroupLevel::MAX + 1).is_err());
+    /// ```
     pub const MAX: u16 = 999;
 
     /// A level from a number, refused outside `0..=999`.

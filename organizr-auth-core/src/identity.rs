@@ -35,6 +35,11 @@ pub enum Source {
 
 impl Source {
     /// `"token"`, `"proxy"` or `"api_key"`.
+    ///
+    /// ```
+    /// use organizr_auth_core::Source;
+    /// assert_eq!(Source::Token.as_str(), "token");
+    /// ```
     pub const fn as_str(self) -> &'static str {
         match self {
             Source::Token => "token",
@@ -51,6 +56,10 @@ impl fmt::Display for Source {
 }
 
 /// The username Organizr's API key acts as.
+///
+/// ```
+/// assert_eq!(organizr_auth_core::API_KEY_USER, "Organizr API");
+/// ```
 pub const API_KEY_USER: &str = "Organizr API";
 
 /// A verified user.
@@ -84,6 +93,12 @@ pub struct Identity {
 
 impl Identity {
     /// An identity with only a name, a level and a source.
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Identity, Source};
+    /// let id = Identity::new("alice", GroupLevel::USER, Source::Proxy);
+    /// assert_eq!((id.email, id.user_id), (None, None));
+    /// ```
     pub fn new(username: impl Into<String>, group_id: GroupLevel, source: Source) -> Self {
         Self {
             username: username.into(),
@@ -119,6 +134,12 @@ impl Identity {
 
     /// The group's name: the token's `group` claim, else the built-in name of the
     /// level (`"Admin"` ... `"User"`), else `None` for an unnamed custom group.
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Identity, Source};
+    /// assert_eq!(Identity::new("a", GroupLevel::ADMIN, Source::ApiKey).group_name(), Some("Admin"));
+    /// assert_eq!(Identity::new("a", GroupLevel::LOGGED_IN, Source::Proxy).group_name(), None);
+    /// ```
     pub fn group_name(&self) -> Option<&str> {
         self.group.as_deref().or(self.group_id.builtin_name())
     }
@@ -158,6 +179,12 @@ impl Identity {
 }
 
 /// The headers [`Identity::headers`] writes, in its order.
+///
+/// ```
+/// use organizr_auth_core::DOWNSTREAM_HEADERS;
+/// assert_eq!(DOWNSTREAM_HEADERS[0], "remote-user");
+/// assert_eq!(DOWNSTREAM_HEADERS[5], "x-organizr-group");
+/// ```
 pub const DOWNSTREAM_HEADERS: [HeaderName; 6] = [
     HeaderName::from_static("remote-user"),
     HeaderName::from_static("remote-email"),
@@ -229,6 +256,12 @@ pub enum Authentication {
 
 impl Authentication {
     /// The identity, if any.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authentication, GroupLevel, Identity, Source};
+    /// let alice = Authentication::Authenticated(Identity::new("alice", GroupLevel::USER, Source::Token));
+    /// assert_eq!(alice.identity().map(|i| i.username.as_str()), Some("alice"));
+    /// ```
     pub fn identity(&self) -> Option<&Identity> {
         match self {
             Authentication::Authenticated(id) => Some(id),
@@ -237,6 +270,12 @@ impl Authentication {
     }
 
     /// Takes the identity out, if any.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authentication, GroupLevel, Identity, Source};
+    /// let alice = Authentication::Authenticated(Identity::new("alice", GroupLevel::USER, Source::Token));
+    /// assert_eq!(alice.into_identity().map(|i| i.group_id), Some(GroupLevel::USER));
+    /// ```
     pub fn into_identity(self) -> Option<Identity> {
         match self {
             Authentication::Authenticated(id) => Some(id),
@@ -245,12 +284,28 @@ impl Authentication {
     }
 
     /// The effective level: the identity's, or [`GroupLevel::GUEST`].
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authentication, GroupLevel, Identity, Source};
+    /// let alice = Authentication::Authenticated(Identity::new("alice", GroupLevel::USER, Source::Token));
+    /// assert_eq!(alice.level(), GroupLevel::USER);
+    /// ```
     pub fn level(&self) -> GroupLevel {
         self.identity().map_or(GroupLevel::GUEST, |id| id.group_id)
     }
 
     /// Whether this request may access something that requires `required`.
     /// Anonymous requests pass only [`GroupLevel::GUEST`].
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authentication, Denial, GroupLevel, Identity, Source};
+    /// let alice = Authentication::Authenticated(Identity::new("alice", GroupLevel::USER, Source::Token));
+    /// assert!(alice.authorize(GroupLevel::LOGGED_IN).is_ok());
+    /// assert_eq!(
+    ///     alice.authorize(GroupLevel::ADMIN),
+    ///     Err(Denial::Forbidden { level: GroupLevel::USER, required: GroupLevel::ADMIN }),
+    /// );
+    /// ```
     pub fn authorize(&self, required: GroupLevel) -> Result<(), Denial> {
         match self {
             Authentication::Authenticated(id) if id.group_id.permits(required) => Ok(()),
@@ -295,6 +350,12 @@ pub enum Denial {
 
 impl Denial {
     /// 401 for [`Denial::Unauthenticated`], 403 for [`Denial::Forbidden`].
+    ///
+    /// ```
+    /// use http::StatusCode;
+    /// use organizr_auth_core::Denial;
+    /// assert_eq!(Denial::Unauthenticated { refused: None }.status(), StatusCode::UNAUTHORIZED);
+    /// ```
     pub fn status(&self) -> StatusCode {
         match self {
             Denial::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,

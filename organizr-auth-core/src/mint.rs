@@ -52,6 +52,15 @@ pub struct TokenBuilder {
 impl TokenBuilder {
     /// A token for `username` at `group_id`, issued now, valid for one day
     /// (Organizr's default without "remember me").
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Secret, TokenValidator, mint::TokenBuilder};
+    /// let key = Secret::new("k")?;
+    /// let token = TokenBuilder::new("alice", GroupLevel::USER).sign(&key);
+    /// let claims = TokenValidator::new(&key).validate(&token)?;
+    /// assert_eq!((claims.username.as_str(), claims.group_id), ("alice", GroupLevel::USER));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(username: impl Into<String>, group_id: GroupLevel) -> Self {
         Self {
             username: username.into(),
@@ -68,54 +77,136 @@ impl TokenBuilder {
     }
 
     /// The group's display name; defaults to the built-in name of the level.
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Secret, TokenValidator, mint::TokenBuilder};
+    /// let key = Secret::new("k")?;
+    /// let token = TokenBuilder::new("alice", GroupLevel::USER).group_name("Family").sign(&key);
+    /// let claims = TokenValidator::new(&key).validate(&token)?;
+    /// assert_eq!(claims.group.as_deref(), Some("Family"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn group_name(mut self, name: impl Into<String>) -> Self {
         self.group = Some(name.into());
         self
     }
 
     /// The e-mail address (Organizr writes `""` when there is none).
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Secret, TokenValidator, mint::TokenBuilder};
+    /// let key = Secret::new("k")?;
+    /// let token = TokenBuilder::new("alice", GroupLevel::USER).email("alice@example.org").sign(&key);
+    /// let claims = TokenValidator::new(&key).validate(&token)?;
+    /// assert_eq!(claims.email.as_deref(), Some("alice@example.org"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn email(mut self, email: impl Into<String>) -> Self {
         self.email = email.into();
         self
     }
 
     /// The avatar URL.
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Secret, TokenValidator, mint::TokenBuilder};
+    /// let key = Secret::new("k")?;
+    /// let token = TokenBuilder::new("alice", GroupLevel::USER).image("https://example.org/a.png").sign(&key);
+    /// let claims = TokenValidator::new(&key).validate(&token)?;
+    /// assert_eq!(claims.image.as_deref(), Some("https://example.org/a.png"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn image(mut self, image: impl Into<String>) -> Self {
         self.image = image.into();
         self
     }
 
     /// Organizr's numeric user id.
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Secret, TokenValidator, mint::TokenBuilder};
+    /// let key = Secret::new("k")?;
+    /// let token = TokenBuilder::new("alice", GroupLevel::USER).user_id(42).sign(&key);
+    /// let claims = TokenValidator::new(&key).validate(&token)?;
+    /// assert_eq!(claims.user_id, Some(42));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn user_id(mut self, id: u64) -> Self {
         self.user_id = id;
         self
     }
 
     /// When the token was issued (also its `nbf`).
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Secret, TokenValidator, mint::TokenBuilder};
+    /// let key = Secret::new("k")?;
+    /// let token = TokenBuilder::new("alice", GroupLevel::USER).issued_at(std::time::SystemTime::now() - std::time::Duration::from_secs(10)).sign(&key);
+    /// let claims = TokenValidator::new(&key).validate(&token)?;
+    /// assert!(claims.issued_at.is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn issued_at(mut self, at: SystemTime) -> Self {
         self.issued_at = at;
         self
     }
 
     /// How long the token is valid.
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Secret, TokenValidator, mint::TokenBuilder};
+    /// let key = Secret::new("k")?;
+    /// let token = TokenBuilder::new("alice", GroupLevel::USER).lifetime(std::time::Duration::from_secs(60)).sign(&key);
+    /// let claims = TokenValidator::new(&key).validate(&token)?;
+    /// assert!(claims.expires_at - claims.issued_at.unwrap_or_default() <= 60.001);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn lifetime(mut self, lifetime: Duration) -> Self {
         self.lifetime = lifetime;
         self
     }
 
     /// Whole-second times, as Organizr wrote them before lcobucci/jwt 4.
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Secret, TokenValidator, mint::TokenBuilder};
+    /// let key = Secret::new("k")?;
+    /// let token = TokenBuilder::new("alice", GroupLevel::USER).integer_times().sign(&key);
+    /// let claims = TokenValidator::new(&key).validate(&token)?;
+    /// assert_eq!(claims.expires_at.fract(), 0.0);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn integer_times(mut self) -> Self {
         self.integer_times = true;
         self
     }
 
     /// The pre-September-2021 `username` claim instead of `name`.
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Secret, TokenValidator, mint::TokenBuilder};
+    /// let key = Secret::new("k")?;
+    /// let token = TokenBuilder::new("alice", GroupLevel::USER).legacy_username_claim().sign(&key);
+    /// let claims = TokenValidator::new(&key).validate(&token)?;
+    /// assert_eq!(claims.username, "alice");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn legacy_username_claim(mut self) -> Self {
         self.legacy_username = true;
         self
     }
 
     /// Signs the token with HS256 under `key`.
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Secret, TokenValidator, mint::TokenBuilder};
+    /// let key = Secret::new("k")?;
+    /// let token = TokenBuilder::new("alice", GroupLevel::USER).sign(&key);
+    /// let claims = TokenValidator::new(&key).validate(&token)?;
+    /// assert_eq!(token.split('.').count(), 3);
+    /// assert_eq!(claims.username, "alice");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn sign(&self, key: &Secret) -> String {
         let iat = self
             .issued_at

@@ -21,6 +21,13 @@ use subtle::ConstantTimeEq;
 
 /// Keys shorter than this many bytes get a start-up warning (the HMAC-SHA256
 /// block of security, RFC 7518 §3.2).
+///
+/// ```
+/// use organizr_auth_core::{Secret, secret::RECOMMENDED_KEY_LEN};
+/// assert!(Secret::new("x".repeat(RECOMMENDED_KEY_LEN - 1))?.is_short());
+/// assert!(!Secret::new("x".repeat(RECOMMENDED_KEY_LEN))?.is_short());
+/// # Ok::<(), organizr_auth_core::SecretError>(())
+/// ```
 pub const RECOMMENDED_KEY_LEN: usize = 32;
 
 /// Organizr's signing key, the instance's `organizrHash`.
@@ -40,6 +47,13 @@ pub struct Secret(Box<[u8]>);
 impl Secret {
     /// A key from its text, exactly as Organizr stores it (no trimming: every byte
     /// is key material). An empty key is an error.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Secret, SecretError};
+    /// assert_eq!(Secret::new(" spaced ")?.len(), 8);
+    /// assert!(matches!(Secret::new(""), Err(SecretError::Empty)));
+    /// # Ok::<(), SecretError>(())
+    /// ```
     pub fn new(key: impl AsRef<[u8]>) -> Result<Self, SecretError> {
         let key = key.as_ref();
         if key.is_empty() {
@@ -135,6 +149,12 @@ pub struct ApiKey(Box<[u8]>);
 impl ApiKey {
     /// An API key from its text. Empty is an error (Organizr leaves it empty when
     /// no key was generated: configure nothing rather than an empty key).
+    ///
+    /// ```
+    /// use organizr_auth_core::ApiKey;
+    /// assert!(ApiKey::new("A1B2C3D4E5F6G7H8I9J0").is_ok());
+    /// assert!(ApiKey::new("").is_err());
+    /// ```
     pub fn new(key: impl AsRef<[u8]>) -> Result<Self, SecretError> {
         let key = key.as_ref();
         if key.is_empty() {
@@ -144,6 +164,13 @@ impl ApiKey {
     }
 
     /// Whether `candidate` is this key, in time that depends only on the lengths.
+    ///
+    /// ```
+    /// use organizr_auth_core::ApiKey;
+    /// let key = ApiKey::new("A1B2C3D4E5F6G7H8I9J0")?;
+    /// assert!(key.matches(b"A1B2C3D4E5F6G7H8I9J0") && !key.matches(b"a1b2c3d4e5f6g7h8i9j0"));
+    /// # Ok::<(), organizr_auth_core::SecretError>(())
+    /// ```
     pub fn matches(&self, candidate: &[u8]) -> bool {
         // `ct_eq` on slices of different lengths returns false at once; the length
         // of a 20-character key is no secret worth hiding.
@@ -158,6 +185,13 @@ impl fmt::Debug for ApiKey {
 }
 
 /// Why a secret could not be loaded. Messages name the file, never its contents.
+///
+/// ```
+/// use organizr_auth_core::{Secret, SecretError};
+/// let err = Secret::from_file("/nonexistent/organizr_hash").unwrap_err();
+/// assert!(matches!(err, SecretError::Io { .. }));
+/// assert_eq!(err.to_string(), "cannot read key file /nonexistent/organizr_hash");
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SecretError {
