@@ -71,6 +71,7 @@ impl HeaderAccessMut for HeaderMap {
 /// Whether `candidate` names the same header as `name` once case and `_` versus
 /// `-` are ignored (`Remote_User` vs `remote-user`): some servers and CGI-style
 /// stacks fold them together, so a spoofed copy may arrive under either spelling.
+#[inline] // Called for every (header, protected name) pair; mostly a length check.
 pub(crate) fn same_header_name(candidate: &str, name: &str) -> bool {
     candidate.len() == name.len()
         && candidate.bytes().zip(name.bytes()).all(|(a, b)| {

@@ -42,18 +42,41 @@ use crate::{Claims, Secret};
 /// The largest token accepted, in bytes. Browsers keep at most 4096 bytes per
 /// cookie, name included, so no real Organizr cookie is larger; the cap is checked
 /// before any decoding, so an oversized token costs no more than a small one.
+///
+/// ```
+/// use organizr_auth_core::{Secret, TokenError, TokenValidator, token::MAX_TOKEN_LEN};
+/// let huge = "a".repeat(MAX_TOKEN_LEN + 1);
+/// let validator = TokenValidator::new(&Secret::new("k")?);
+/// assert_eq!(validator.validate(&huge), Err(TokenError::TooLarge { len: MAX_TOKEN_LEN + 1 }));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const MAX_TOKEN_LEN: usize = 4096;
 
 /// The default clock leeway: 30 seconds either way, for clock drift between the
 /// Organizr host and this one.
+///
+/// ```
+/// use organizr_auth_core::{Secret, TokenValidator, token::DEFAULT_LEEWAY};
+/// assert_eq!(TokenValidator::new(&Secret::new("k")?).leeway(), DEFAULT_LEEWAY);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(30);
 
 /// The largest leeway [`TokenValidator::with_leeway`] accepts: five minutes.
 /// More would quietly extend every token's life.
+///
+/// ```
+/// use organizr_auth_core::{Secret, TokenValidator, token::MAX_LEEWAY};
+/// assert!(TokenValidator::new(&Secret::new("k")?).with_leeway(MAX_LEEWAY).is_ok());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 pub const MAX_LEEWAY: Duration = Duration::from_secs(300);
 
 /// Largest decoded size of one segment of a token that passed the size cap.
 const MAX_DECODED: usize = MAX_TOKEN_LEN / 4 * 3;
+
+/// The encoded header of every Organizr token: `{"typ":"JWT","alg":"HS256"}`.
+const ORGANIZR_HEADER: &[u8] = b"eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9";
 
 /// Checks Organizr tokens against one instance's key.
 ///
@@ -96,6 +119,13 @@ impl fmt::Debug for TokenValidator {
 
 impl TokenValidator {
     /// A validator for tokens signed with `key`, with the [`DEFAULT_LEEWAY`].
+    ///
+    /// ```
+    /// use organizr_auth_core::{Secret, TokenValidator};
+    /// let validator = TokenValidator::new(&Secret::new("a-long-random-organizr-hash-value-here")?);
+    /// assert_eq!(format!("{validator:?}"), "TokenValidator { algorithm: \"HS256\", key: \"..\", leeway: 30s }");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn new(key: &Secret) -> Self {
         // HMAC accepts keys of any length; `new_from_slice` only fails for MACs
         // with fixed key sizes, so the fallback is unreachable.
@@ -128,11 +158,26 @@ impl TokenValidator {
     }
 
     /// The clock leeway in use.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Secret, TokenValidator};
+    /// assert_eq!(TokenValidator::new(&Secret::new("k")?).leeway().as_secs(), 30);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn leeway(&self) -> Duration {
         self.leeway
     }
 
     /// Validates `token` against the current time.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Secret, TokenValidator};
+    /// // The `organizr_token_<uuid>` cookie's value, as Organizr wrote it.
+    /// let token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJPcmdhbml6ciIsImF1ZCI6Ik9yZ2FuaXpyIiwianRpIjoiNGYxZzIzYTEyYWEiLCJpYXQiOjE3OTU0Njk0OTMsIm5iZiI6MTc5NTQ2OTQ5MywiZXhwIjoyMTEwODI5NDkzLCJuYW1lIjoia2lkIiwiZ3JvdXAiOiJLaWRzIiwiZ3JvdXBJRCI6MTIsImVtYWlsIjoia2lkQGV4YW1wbGUub3JnIiwiaW1hZ2UiOiIiLCJ1c2VySUQiOjl9.hTti_ouRh5eU__4TsT_bAhEn88OZNz4NHXpOw9gEA_4";
+    /// let claims = TokenValidator::new(&Secret::new("vectors-organizr-hash-7Qm2")?).validate(token)?;
+    /// assert_eq!((claims.username.as_str(), claims.group_id.get()), ("kid", 12));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn validate(&self, token: &str) -> Result<Claims, TokenError> {
         self.validate_at(token, SystemTime::now())
     }
@@ -153,19 +198,29 @@ impl TokenValidator {
         if bytes.len() > MAX_TOKEN_LEN {
             return Err(TokenError::TooLarge { len: bytes.len() });
         }
-        let mut parts = bytes.split(|&b| b == b'.');
-        let (Some(header), Some(payload), Some(signature), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        // Exactly two dots: the first and the last, with none between them. The
+        // ends are short; `contains` checks the payload with a word-at-a-time
+        // memchr (a byte-at-a-time split through it cost ~10% of a call).
+        let Some(first) = bytes.iter().position(|&b| b == b'.') else {
             return Err(TokenError::Malformed("token does not have three segments"));
         };
+        let last = bytes.iter().rposition(|&b| b == b'.').unwrap_or(first);
+        let header = bytes.get(..first).unwrap_or_default();
+        let payload = bytes.get(first + 1..last).unwrap_or_default();
+        let signature = bytes.get(last + 1..).unwrap_or_default();
+        if first == last || payload.contains(&b'.') {
+            return Err(TokenError::Malformed("token does not have three segments"));
+        }
         if header.is_empty() || payload.is_empty() || signature.is_empty() {
             return Err(TokenError::Malformed("token has an empty segment"));
         }
 
         let mut buf = [0u8; MAX_DECODED];
-        let header = decode_segment(header, &mut buf)?;
-        check_header(header)?;
+        // Organizr's header is always these bytes (`{"typ":"JWT","alg":"HS256"}`,
+        // see the test below): skip decoding and parsing it.
+        if header != ORGANIZR_HEADER {
+            check_header(decode_segment(header, &mut buf)?)?;
+        }
 
         let mut sig = [0u8; 32];
         // A 32-byte MAC is exactly 43 base64url characters; anything else is a
@@ -355,9 +410,30 @@ pub enum TokenError {
 }
 
 /// The leeway asked for is larger than [`MAX_LEEWAY`].
+///
+/// ```
+/// use std::time::Duration;
+/// use organizr_auth_core::{Secret, TokenValidator};
+/// let err = TokenValidator::new(&Secret::new("k")?).with_leeway(Duration::from_secs(600)).unwrap_err();
+/// assert_eq!(err.to_string(), "leeway of 600s is more than the 300s allowed");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("leeway of {}s is more than the {}s allowed", requested.as_secs(), MAX_LEEWAY.as_secs())]
 pub struct LeewayTooLarge {
     /// The leeway that was asked for.
     pub requested: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn organizr_header_fast_path_is_what_the_full_check_accepts() {
+        let mut buf = [0u8; MAX_DECODED];
+        let header = decode_segment(ORGANIZR_HEADER, &mut buf).unwrap();
+        assert_eq!(header, br#"{"typ":"JWT","alg":"HS256"}"#);
+        assert_eq!(check_header(header), Ok(()));
+    }
 }
