@@ -78,8 +78,9 @@ pub(crate) struct LayerContext {
 /// 2. calls [`Authenticator::process`], which removes identity headers sent by
 ///    untrusted peers, resolves the credentials once, checks the policy and,
 ///    if asked, writes the downstream identity headers;
-/// 3. on [`Verdict::Allow`], inserts the [`Authentication`] (and the
-///    [`Identity`], when there is one) into the request's extensions and calls
+/// 3. on [`Verdict::Allow`], inserts the [`Authentication`] into the
+///    request's extensions (and removes any bare [`Identity`] extension, which
+///    something else may have put there) and calls
 ///    the inner service; on [`Verdict::Reject`], answers with the rejection (a
 ///    401, 403 or login redirect, as core decided) without calling it.
 ///
@@ -596,10 +597,10 @@ where
 /// Puts the verdict into the request's extensions, replacing whatever an
 /// earlier layer put there.
 fn attach(parts: &mut Parts, authenticator: &Arc<Authenticator>, authentication: Authentication) {
-    match authentication.identity() {
-        Some(identity) => parts.extensions.insert(identity.clone()),
-        None => parts.extensions.remove::<Identity>(),
-    };
+    // The identity lives inside the `Authentication` only: a copy of its own
+    // would cost several allocations per request. An `Identity` that something
+    // before the layer inserted must not pass for a verified one.
+    parts.extensions.remove::<Identity>();
     parts.extensions.insert(authentication);
     parts.extensions.insert(LayerContext {
         authenticator: Arc::clone(authenticator),

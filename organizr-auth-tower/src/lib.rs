@@ -18,8 +18,9 @@
 //!   [downstream headers](OrganizrAuthLayer::downstream_headers) and use a
 //!   custom [rejection response](OrganizrAuthLayer::on_rejection) or
 //!   [peer lookup](OrganizrAuthLayer::peer_lookup).
-//! - Allowed requests carry the [`Authentication`] (and the [`Identity`],
-//!   when there is one) in their extensions.
+//! - Allowed requests carry the [`Authentication`] in their extensions
+//!   (`Extension<Authentication>` in axum); a bare [`Identity`] extension is
+//!   removed, so none can pass for a verified one.
 //! - [`OrganizrUser`], `Option<OrganizrUser>`, [`RequireLevel<L>`](RequireLevel)
 //!   and its aliases ([`Admin`], ...) extract it in axum handlers.
 //!

@@ -178,28 +178,38 @@ fn builders_keep_the_downstream_setting() {
 }
 
 #[tokio::test]
-async fn stale_identity_extension_is_replaced() {
-    // Something before the layer left an Identity on the request; the
-    // layer's verdict (anonymous) wins.
+async fn bare_identity_extension_never_survives_the_layer() {
+    // Something before the layer left an Identity on the request: it must not
+    // pass for a verified one, whatever the layer's verdict. The verified
+    // identity is in the Authentication.
     let app = Router::new()
         .route(
             "/",
-            get(|identity: Option<Extension<Identity>>| async move {
-                format!("{}", identity.is_some())
-            }),
+            get(
+                |identity: Option<Extension<Identity>>,
+                 Extension(auth): Extension<Authentication>| async move {
+                    format!(
+                        "{} {:?}",
+                        identity.is_some(),
+                        auth.identity().map(|i| i.username.clone())
+                    )
+                },
+            ),
         )
         .layer(OrganizrAuthLayer::new(standard()).pass_through());
-    let mut request = get_req("/", None);
-    request
-        .extensions_mut()
-        .insert(Identity::new("root", GroupLevel::ADMIN, Source::Proxy));
-    let response = app.clone().oneshot(request).await.unwrap();
-    assert_eq!(body_text(response).await, "false");
-    let response = app
-        .oneshot(get_req("/", Some(&user_token())))
-        .await
-        .unwrap();
-    assert_eq!(body_text(response).await, "true");
+    for token in [None, Some(user_token())] {
+        let mut request = get_req("/", token.as_deref());
+        request
+            .extensions_mut()
+            .insert(Identity::new("root", GroupLevel::ADMIN, Source::Proxy));
+        let response = app.clone().oneshot(request).await.unwrap();
+        let want = if token.is_some() {
+            "false Some(\"alice\")"
+        } else {
+            "false None"
+        };
+        assert_eq!(body_text(response).await, want);
+    }
 }
 
 // ----------------------------------------------------------------- extractors
