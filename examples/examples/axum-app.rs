@@ -17,7 +17,7 @@ use std::sync::Arc;
 use organizr_auth_core::Authenticator;
 use organizr_auth_examples::axum_app::router;
 use organizr_auth_examples::listen::Bound;
-use organizr_auth_examples::startup::{fail, prepare_app, shutdown_signal};
+use organizr_auth_examples::startup::{fail, prepare_app, serve_axum};
 use organizr_auth_tower::UnixPeer;
 
 const PROGRAM: &str = "axum-app";
@@ -37,37 +37,9 @@ fn main() -> ExitCode {
 }
 
 fn serve(bound: Bound, auth: Arc<Authenticator>) -> Result<(), BoxError> {
-    let shown = bound.describe();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async move {
-        let app = router(auth);
-        tracing::info!(listen = %shown, "axum-app listening");
-        match bound {
-            // The layer reads each request's socket peer from axum's
-            // ConnectInfo: a `SocketAddr` on TCP...
-            Bound::Tcp(std_listener) => {
-                let listener = tokio::net::TcpListener::from_std(std_listener)?;
-                axum::serve(
-                    listener,
-                    app.into_make_service_with_connect_info::<SocketAddr>(),
-                )
-                .with_graceful_shutdown(shutdown_signal())
-                .await?;
-            }
-            // ...and `UnixPeer` on a UNIX socket, which `@` in the trusted-proxy
-            // list matches. `_socket_file` removes the path when the server stops.
-            Bound::Unix(std_listener, _socket_file) => {
-                let listener = tokio::net::UnixListener::from_std(std_listener)?;
-                axum::serve(
-                    listener,
-                    app.into_make_service_with_connect_info::<UnixPeer>(),
-                )
-                .with_graceful_shutdown(shutdown_signal())
-                .await?;
-            }
-        }
-        Ok(())
-    })
+    tracing::info!(listen = %bound.describe(), "axum-app listening");
+    // The layer reads each request's socket peer from axum's ConnectInfo: a
+    // `SocketAddr` on TCP, and `UnixPeer` on a UNIX socket, which `@` in the
+    // trusted-proxy list matches.
+    serve_axum::<SocketAddr, UnixPeer>(bound, router(auth))
 }

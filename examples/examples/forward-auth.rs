@@ -18,7 +18,7 @@ use organizr_auth_core::{Authenticator, Config, GroupLevel};
 use organizr_auth_examples::forward_auth::{PeerInfo, router};
 use organizr_auth_examples::key::{KeySource, SigningKey, random_demo_key, uuid_from_env};
 use organizr_auth_examples::listen::{Bound, Listen};
-use organizr_auth_examples::startup::{fail, init_tracing, shutdown_signal};
+use organizr_auth_examples::startup::{fail, init_tracing, serve_axum};
 
 const PROGRAM: &str = "forward-auth";
 const DEFAULT_LISTEN: &str = "127.0.0.1:9090";
@@ -166,33 +166,7 @@ Try, in another terminal:
 }
 
 fn serve(bound: Bound, auth: Arc<Authenticator>, shown: &str) -> Result<(), BoxError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    runtime.block_on(async move {
-        let app = router(auth);
-        tracing::info!(listen = %shown, "forward-auth listening");
-        match bound {
-            Bound::Tcp(std_listener) => {
-                let listener = tokio::net::TcpListener::from_std(std_listener)?;
-                axum::serve(
-                    listener,
-                    app.into_make_service_with_connect_info::<PeerInfo>(),
-                )
-                .with_graceful_shutdown(shutdown_signal())
-                .await?;
-            }
-            Bound::Unix(std_listener, _socket_file) => {
-                // `_socket_file` lives until the server stops, then removes the path.
-                let listener = tokio::net::UnixListener::from_std(std_listener)?;
-                axum::serve(
-                    listener,
-                    app.into_make_service_with_connect_info::<PeerInfo>(),
-                )
-                .with_graceful_shutdown(shutdown_signal())
-                .await?;
-            }
-        }
-        Ok(())
-    })
+    tracing::info!(listen = %shown, "forward-auth listening");
+    // `PeerInfo` is the socket peer on TCP and on a UNIX socket alike.
+    serve_axum::<PeerInfo, PeerInfo>(bound, router(auth))
 }

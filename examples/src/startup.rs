@@ -121,6 +121,52 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// Serves an axum app on `bound` until Ctrl-C or SIGTERM, on a fresh
+/// multi-threaded runtime. The socket peer reaches the app as axum
+/// `ConnectInfo`: `T` on TCP, `U` on a UNIX socket (whose path is removed when
+/// the server stops). The peer is what decides whether `Remote-User` is
+/// believed, so every axum program here is served this way.
+pub fn serve_axum<T, U>(
+    bound: crate::listen::Bound,
+    app: axum::Router,
+) -> Result<(), Box<dyn Error + Send + Sync>>
+where
+    T: for<'a> axum::extract::connect_info::Connected<
+            axum::serve::IncomingStream<'a, tokio::net::TcpListener>,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+    U: for<'a> axum::extract::connect_info::Connected<
+            axum::serve::IncomingStream<'a, tokio::net::UnixListener>,
+        > + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match bound {
+            crate::listen::Bound::Tcp(std_listener) => {
+                let listener = tokio::net::TcpListener::from_std(std_listener)?;
+                axum::serve(listener, app.into_make_service_with_connect_info::<T>())
+                    .with_graceful_shutdown(shutdown_signal())
+                    .await?;
+            }
+            crate::listen::Bound::Unix(std_listener, _socket_file) => {
+                // `_socket_file` lives until the server stops, then removes the path.
+                let listener = tokio::net::UnixListener::from_std(std_listener)?;
+                axum::serve(listener, app.into_make_service_with_connect_info::<U>())
+                    .with_graceful_shutdown(shutdown_signal())
+                    .await?;
+            }
+        }
+        Ok(())
+    })
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
