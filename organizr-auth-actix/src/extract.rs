@@ -333,21 +333,11 @@ fn authorize(
     let headers = ActixHeaders(req.headers());
     // Core authorizes, logs the decision and builds the rejection, exactly as
     // the middleware would.
-    let denied = |rejection| AuthRejection::denied(rejection, attached.clone(), req);
     attached
         .authenticator
-        .authorize(&authentication, required, method, &headers)
-        .map_err(denied)?;
-    match authentication.into_identity() {
-        Some(identity) => Ok(identity),
-        // Only a guest requirement admits anonymous requests, and the
-        // extractors never use one (`RequireLevel` stops at 998).
-        None => Err(denied(attached.authenticator.rejection(
-            Denial::Unauthenticated { refused: None },
-            method,
-            &headers,
-        ))),
-    }
+        .authorize_identity(&authentication, required, method, &headers)
+        .cloned()
+        .map_err(|rejection| AuthRejection::denied(rejection, attached.clone(), req))
 }
 
 /// What the middleware stored, or a 500 when it did not run.

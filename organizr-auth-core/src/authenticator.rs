@@ -201,7 +201,11 @@ impl Authenticator {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn strip_untrusted(&self, headers: &mut impl HeaderAccessMut, peer: &Peer) -> usize {
-        if self.proxies.trusts(peer) {
+        self.strip_for(headers, self.proxies.trusts(peer))
+    }
+
+    fn strip_for(&self, headers: &mut impl HeaderAccessMut, trusted: bool) -> usize {
+        if trusted {
             strip_underscore_spellings(headers, &self.protected)
         } else {
             strip_matching(headers, &self.protected)
@@ -229,7 +233,17 @@ impl Authenticator {
         query: Option<&str>,
         peer: &Peer,
     ) -> Authentication {
-        match self.resolve_inner(headers, query, peer) {
+        self.resolve_for(headers, query, self.proxies.trusts(peer))
+    }
+
+    /// [`Authenticator::resolve`] with the peer's trust already decided.
+    fn resolve_for(
+        &self,
+        headers: &impl HeaderAccess,
+        query: Option<&str>,
+        trusted: bool,
+    ) -> Authentication {
+        match self.resolve_inner(headers, query, trusted) {
             Ok(Some(identity)) => Authentication::Authenticated(identity),
             Ok(None) => Authentication::Anonymous { refused: None },
             Err(refused) => Authentication::Anonymous {
@@ -242,9 +256,13 @@ impl Authenticator {
         &self,
         headers: &impl HeaderAccess,
         query: Option<&str>,
-        peer: &Peer,
+        trusted: bool,
     ) -> Result<Option<Identity>, Refusal> {
-        let proxy = self.proxy_identity(headers, peer)?;
+        let proxy = if trusted {
+            self.proxy_identity(headers)?
+        } else {
+            None
+        };
         // The first refusal is kept only to explain an anonymous outcome.
         let mut refused = None;
         let token = self.token_identity(headers, &mut refused)?;
@@ -265,14 +283,8 @@ impl Authenticator {
         }
     }
 
-    fn proxy_identity(
-        &self,
-        headers: &impl HeaderAccess,
-        peer: &Peer,
-    ) -> Result<Option<Identity>, Refusal> {
-        if !self.proxies.trusts(peer) {
-            return Ok(None);
-        }
+    /// The identity a trusted proxy's headers state (the caller checked trust).
+    fn proxy_identity(&self, headers: &impl HeaderAccess) -> Result<Option<Identity>, Refusal> {
         let Some(user) = parse_user_header(headers.header_values(self.user_header.as_str()))
             .map_err(Refusal::ProxyHeader)?
         else {
@@ -374,15 +386,18 @@ impl Authenticator {
         peer: &Peer,
         policy: Policy,
     ) -> Verdict {
-        let stripped = self.strip_untrusted(head.headers, peer);
+        // One trust decision per request, for both sanitising and resolving.
+        let trusted = self.proxies.trusts(peer);
+        let stripped = self.strip_for(head.headers, trusted);
         if stripped > 0 {
             tracing::debug!(
                 ?peer,
+                trusted,
                 stripped,
-                "removed identity headers sent by an untrusted peer"
+                "removed identity headers a client may have sent"
             );
         }
-        let auth = self.resolve(&*head.headers, head.query, peer);
+        let auth = self.resolve_for(&*head.headers, head.query, trusted);
         self.process_resolved(head, auth, policy)
     }
 
@@ -485,6 +500,37 @@ impl Authenticator {
                 Err(self.rejection(denial, method, headers))
             }
         }
+    }
+
+    /// Like [`Authenticator::authorize`], for extractors that hand a handler the
+    /// identity: an anonymous request is refused as unauthenticated even where
+    /// the level would admit guests, since there is no identity to hand out.
+    ///
+    /// ```
+    /// use http::{HeaderMap, StatusCode};
+    /// use organizr_auth_core::{Authentication, Authenticator, Config, GroupLevel, Identity, Secret, Source};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+    /// let alice = Authentication::Authenticated(Identity::new("alice", GroupLevel::USER, Source::Token));
+    /// let id = auth
+    ///     .authorize_identity(&alice, GroupLevel::LOGGED_IN, "GET", &HeaderMap::new())
+    ///     .map_err(|rejection| rejection.body())?;
+    /// assert_eq!(id.username, "alice");
+    /// let anonymous = Authentication::Anonymous { refused: None };
+    /// let refused = auth.authorize_identity(&anonymous, GroupLevel::GUEST, "GET", &HeaderMap::new()).unwrap_err();
+    /// assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn authorize_identity<'a>(
+        &self,
+        auth: &'a Authentication,
+        required: GroupLevel,
+        method: &str,
+        headers: &impl HeaderAccess,
+    ) -> Result<&'a Identity, Rejection> {
+        self.authorize(auth, required, method, headers)?;
+        auth.identity().ok_or_else(|| {
+            self.rejection(Denial::Unauthenticated { refused: None }, method, headers)
+        })
     }
 
     /// How to answer a denied request: 401 (with `WWW-Authenticate: Bearer` when

@@ -283,22 +283,16 @@ fn authorize(parts: &Parts, required: GroupLevel) -> Result<Identity, AuthReject
     };
     // Core authorizes, logs the decision and builds the rejection, exactly as
     // the layer would.
-    let authenticator = &context.authenticator;
-    let method = parts.method.as_str();
-    authenticator
-        .authorize(authentication, required, method, &parts.headers)
-        .map_err(AuthRejection::denied)?;
-    match authentication.identity() {
-        Some(identity) => Ok(identity.clone()),
-        // Only a guest requirement admits anonymous requests, and the
-        // extractors never use one (`RequireLevel` stops at 998); without an
-        // identity there is nothing to hand out.
-        None => Err(AuthRejection::denied(authenticator.rejection(
-            Denial::Unauthenticated { refused: None },
-            method,
+    context
+        .authenticator
+        .authorize_identity(
+            authentication,
+            required,
+            parts.method.as_str(),
             &parts.headers,
-        ))),
-    }
+        )
+        .cloned()
+        .map_err(AuthRejection::denied)
 }
 
 /// The `Option` form: a refusal becomes `None`, a missing layer stays an error.
