@@ -40,7 +40,7 @@
 use http::{HeaderName, HeaderValue, StatusCode};
 
 use crate::credentials::{self, MAX_TOKEN_CANDIDATES};
-use crate::headers::same_header_name;
+use crate::header_access::same_header_name;
 use crate::identity::{API_KEY_USER, DOWNSTREAM_HEADERS};
 use crate::proxy::{Peer, TrustedProxies, parse_group_header, parse_user_header};
 use crate::{

@@ -46,7 +46,7 @@ pub mod claims;
 pub mod config;
 pub mod credentials;
 pub mod group;
-pub mod headers;
+pub mod header_access;
 pub mod identity;
 #[cfg(feature = "mint")]
 pub mod mint;
@@ -61,7 +61,7 @@ pub use authenticator::{Authenticator, Policy, Rejection, RequestHead, Verdict};
 pub use claims::Claims;
 pub use config::{Config, ConfigError, InvalidValue};
 pub use group::{GroupLevel, InvalidGroupLevel};
-pub use headers::{HeaderAccess, HeaderAccessMut};
+pub use header_access::{HeaderAccess, HeaderAccessMut};
 pub use identity::{
     API_KEY_USER, Authentication, DOWNSTREAM_HEADERS, Denial, Identity, Refusal, Source,
 };

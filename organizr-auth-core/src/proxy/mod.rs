@@ -52,11 +52,11 @@
 //! - A [`Peer::Unknown`] is never trusted.
 
 mod client_ip;
-mod list;
 mod peer;
+mod trusted;
 
-pub use list::{ProxyListError, TrustedProxies};
 pub use peer::Peer;
+pub use trusted::{ProxyListError, TrustedProxies};
 
-mod header;
-pub use header::{ProxyHeaderError, parse_group_header, parse_user_header};
+mod identity_header;
+pub use identity_header::{ProxyHeaderError, parse_group_header, parse_user_header};
