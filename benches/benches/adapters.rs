@@ -5,7 +5,7 @@
 //! without the adapter, in one run:
 //! - `adapters/axum`: an axum `Router` with one `GET /` handler, called with
 //!   `tower::ServiceExt::oneshot` on a current-thread tokio runtime, `plain`
-//!   versus `with_layer` (`OrganizrAuthLayer`, level 4 required, the peer from
+//!   versus `with_layer` (`OrganizrAuth`, level 4 required, the peer from
 //!   axum's `ConnectInfo`);
 //! - `adapters/actix`: an actix-web `App` with the same handler, called with
 //!   `actix_web::test::call_service`, `plain` versus `with_middleware`
@@ -37,7 +37,6 @@ use http::{HeaderMap, Request, StatusCode};
 use organizr_auth_actix::OrganizrAuth;
 use organizr_auth_benches as fx;
 use organizr_auth_core::{GroupLevel, Peer};
-use organizr_auth_tower::OrganizrAuthLayer;
 use tower::ServiceExt;
 
 fn proxy_addr() -> SocketAddr {
@@ -64,7 +63,7 @@ fn axum(c: &mut criterion::Criterion) {
     let plain: Router = Router::new().route("/", get(|| async { "ok" }));
     let layered: Router = Router::new()
         .route("/", get(|| async { "ok" }))
-        .layer(OrganizrAuthLayer::new(auth).require(GroupLevel::USER));
+        .layer(organizr_auth_tower::OrganizrAuth::new(auth).require(GroupLevel::USER));
     let with_token = fx::request_headers(Some(&fx::realistic_token()), &[]);
     let without = fx::request_headers(None, &[]);
 

@@ -6,7 +6,7 @@
 //! The authenticator trusts `172.18.0.0/16, 127.0.0.1, ::1, 192.168.1.0/24`.
 //!
 //! `resolve` ([`Authenticator::resolve`]) and `process`
-//! ([`Authenticator::process`]: sanitise, resolve, authorize, downstream
+//! ([`Authenticator::admit`]: resolve, sanitise, authorize, downstream
 //! headers) groups, each with `validate_only` (the token alone through
 //! [`TokenValidator::validate`](organizr_auth_core::TokenValidator::validate))
 //! as the baseline:
@@ -28,6 +28,8 @@
 //! server has just parsed), and `clone_headers_only` times that clone alone, to
 //! subtract.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::Arc;
 
 use std::hint::black_box;
 
@@ -100,7 +102,7 @@ fn resolve(c: &mut criterion::Criterion) {
 }
 
 fn run_process(
-    auth: &Authenticator,
+    auth: &Arc<Authenticator>,
     headers: &mut HeaderMap,
     peer: &Peer,
     policy: Policy,
@@ -110,11 +112,11 @@ fn run_process(
         query: None,
         headers,
     };
-    auth.process(head, peer, policy)
+    auth.admit(head, *peer, policy, None)
 }
 
 fn process(c: &mut criterion::Criterion) {
-    let auth = fx::authenticator();
+    let auth = Arc::new(fx::authenticator());
     let token = fx::realistic_token();
     let user = Policy::require(GroupLevel::USER);
     let pass = Policy::pass_through();

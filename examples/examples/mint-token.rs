@@ -18,8 +18,9 @@
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use organizr_auth_core::GroupLevel;
 use organizr_auth_core::mint::TokenBuilder;
-use organizr_auth_core::{GroupLevel, credentials};
+use organizr_auth_core::mint::cookie_name;
 use organizr_auth_examples::key::{KeySource, parse_lifetime, uuid_from_env};
 use organizr_auth_examples::startup::{fail, init_tracing};
 
@@ -177,11 +178,11 @@ fn main() -> ExitCode {
         user = %args.user,
         group = args.group.get(),
         expires_unix = expires,
-        cookie = %credentials::cookie_name(&key.uuid),
+        cookie = %cookie_name(&key.uuid),
         "token minted"
     );
     if args.cookie {
-        println!("{}={token}", credentials::cookie_name(&key.uuid));
+        println!("{}={token}", cookie_name(&key.uuid));
     } else {
         println!("{token}");
     }

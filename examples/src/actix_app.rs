@@ -4,11 +4,12 @@
 
 use std::sync::Arc;
 
+use actix_web::HttpMessage as _;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use organizr_auth_actix::headers::ActixHeaders;
-use organizr_auth_actix::{OrganizrAuth, OrganizrAuthentication, OrganizrUser, rejection_response};
-use organizr_auth_core::{Authenticator, GroupLevel};
+use organizr_auth_actix::{OrganizrAuth, OrganizrUser, rejection_response};
+use organizr_auth_core::{Admission, Authenticator, GroupLevel, UserLevel};
 
 use crate::json::{BAD_LEVEL_BODY, IdentityJson, PUBLIC_BODY, echo_headers};
 
@@ -75,24 +76,27 @@ async fn identity(OrganizrUser(user): OrganizrUser) -> HttpResponse {
 
 /// `/level/{n}`: the level is known only per request, so the handler asks core
 /// itself, and answers a refusal exactly as the middleware would.
-async fn level(
-    req: HttpRequest,
-    auth: web::Data<Authenticator>,
-    who: OrganizrAuthentication,
-) -> HttpResponse {
+async fn level(req: HttpRequest) -> HttpResponse {
     let Some(Ok(required)) = req.match_info().get("n").map(str::parse::<GroupLevel>) else {
         return HttpResponse::build(StatusCode::BAD_REQUEST)
             .content_type("text/plain; charset=utf-8")
             .body(BAD_LEVEL_BODY);
     };
-    // Core logs the decision and builds the same rejection the middleware would.
-    match auth.authorize(
-        &who,
-        required,
-        req.method().as_str(),
-        &ActixHeaders(req.headers()),
-    ) {
-        Ok(()) => json(&who.identity().map(IdentityJson::from)),
+    // The middleware wraps this resource, so the admission is there.
+    let Some(who) = req.extensions().get::<Admission>().cloned() else {
+        return HttpResponse::InternalServerError().finish();
+    };
+    // Core logs the decision and builds the same rejection the middleware
+    // would; 999 admits anyone, with or without an identity.
+    let headers = ActixHeaders(req.headers());
+    let answer = match UserLevel::new(required) {
+        Some(level) => who
+            .require(level, req.method().as_str(), &headers)
+            .map(Some),
+        None => Ok(who.identity()),
+    };
+    match answer {
+        Ok(identity) => json(&identity.map(IdentityJson::from)),
         Err(rejection) => rejection_response(&rejection),
     }
 }

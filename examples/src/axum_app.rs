@@ -13,19 +13,19 @@
 //! `ORGANIZR_LOGIN_URL` for browsers when one is configured, and 403 when the
 //! level is too low.
 //!
-//! Every route sits behind an [`OrganizrAuthLayer`], so identity headers sent
+//! Every route sits behind an [`OrganizrAuth`], so identity headers sent
 //! by anyone but a trusted proxy are removed before a handler runs; that is
 //! what `/echo-headers` shows.
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Router};
-use organizr_auth_core::{Authentication, Authenticator, GroupLevel};
-use organizr_auth_tower::{OrganizrAuthLayer, OrganizrUser};
+use organizr_auth_core::{Admission, Authenticator, GroupLevel, UserLevel};
+use organizr_auth_tower::{OrganizrAuth, OrganizrUser};
 
 use crate::json::{BAD_LEVEL_BODY, IdentityJson, PUBLIC_BODY, echo_headers};
 
@@ -33,7 +33,7 @@ use crate::json::{BAD_LEVEL_BODY, IdentityJson, PUBLIC_BODY, echo_headers};
 /// on TCP, or `::<organizr_auth_tower::UnixPeer>()` on a UNIX socket, so the
 /// layer knows each request's socket peer.
 pub fn router(auth: Arc<Authenticator>) -> Router {
-    let layer = OrganizrAuthLayer::new(Arc::clone(&auth));
+    let layer = OrganizrAuth::new(auth);
     // One layer per route, each with its own policy: a request is processed
     // exactly once. `route_layer` runs it only for requests that match.
     Router::new()
@@ -54,7 +54,6 @@ pub fn router(auth: Arc<Authenticator>) -> Router {
             get(public).route_layer(layer.clone().pass_through()),
         )
         .route("/echo-headers", get(echo).route_layer(layer.pass_through()))
-        .with_state(auth)
 }
 
 fn json(body: &impl serde::Serialize) -> Response {
@@ -86,8 +85,7 @@ async fn identity(OrganizrUser(user): OrganizrUser) -> Response {
 /// `/level/{n}`: the level is known only per request, so the handler asks core
 /// itself, and answers a refusal exactly as the layer would.
 async fn level(
-    State(auth): State<Arc<Authenticator>>,
-    Extension(who): Extension<Authentication>,
+    Extension(who): Extension<Admission>,
     Path(n): Path<String>,
     method: Method,
     headers: HeaderMap,
@@ -103,9 +101,14 @@ async fn level(
         )
             .into_response();
     };
-    // Core logs the decision and builds the same rejection the layer would.
-    match auth.authorize(&who, required, method.as_str(), &headers) {
-        Ok(()) => json(&who.identity().map(IdentityJson::from)),
+    // Core logs the decision and builds the same rejection the layer would;
+    // 999 admits anyone, with or without an identity.
+    let answer = match UserLevel::new(required) {
+        Some(level) => who.require(level, method.as_str(), &headers).map(Some),
+        None => Ok(who.identity()),
+    };
+    match answer {
+        Ok(identity) => json(&identity.map(IdentityJson::from)),
         Err(rejection) => rejection.to_response().into_response(),
     }
 }

@@ -41,12 +41,14 @@ use std::sync::Arc;
 
 use axum::extract::connect_info::{ConnectInfo, Connected};
 use axum::extract::{FromRequestParts, Path, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header, request::Parts};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use axum::serve::IncomingStream;
 use axum::{Router, body::Body};
-use organizr_auth_core::{Authentication, Authenticator, GroupLevel, Identity, proxy::Peer};
+use organizr_auth_core::{
+    Authentication, Authenticator, GroupLevel, Identity, Verdict, proxy::Peer,
+};
 use tokio::net::{TcpListener, UnixListener};
 
 /// Builds the forward-auth router. Serve it with
@@ -111,22 +113,20 @@ async fn by_path(
     State(auth): State<Arc<Authenticator>>,
     RequestPeer(peer): RequestPeer,
     Path(group): Path<String>,
-    method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    decide(&auth, &peer, &method, uri.query(), &headers, Some(&group))
+    decide(&auth, &peer, uri.query(), &headers, Some(&group))
 }
 
 async fn by_query(
     State(auth): State<Arc<Authenticator>>,
     RequestPeer(peer): RequestPeer,
-    method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
     match group_param(uri.query()) {
-        Ok(group) => decide(&auth, &peer, &method, uri.query(), &headers, group),
+        Ok(group) => decide(&auth, &peer, uri.query(), &headers, group),
         Err(message) => bad_request(message),
     }
 }
@@ -136,7 +136,6 @@ async fn by_query(
 async fn v1(
     State(auth): State<Arc<Authenticator>>,
     RequestPeer(peer): RequestPeer,
-    method: Method,
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
@@ -148,7 +147,7 @@ async fn v1(
         return (StatusCode::NOT_FOUND, "404 Not Found\n").into_response();
     }
     match group_param(query) {
-        Ok(group) => decide(&auth, &peer, &method, query, &headers, group),
+        Ok(group) => decide(&auth, &peer, query, &headers, group),
         Err(message) => bad_request(message),
     }
 }
@@ -184,9 +183,8 @@ fn no_store(headers: &mut HeaderMap) {
 
 /// The decision for one subrequest.
 fn decide(
-    auth: &Authenticator,
+    auth: &Arc<Authenticator>,
     peer: &Peer,
-    method: &Method,
     query: Option<&str>,
     headers: &HeaderMap,
     group: Option<&str>,
@@ -204,15 +202,12 @@ fn decide(
             );
         }
     };
-    // `resolve` believes identity headers only from a trusted peer, so nothing
-    // needs stripping here: this server forwards nothing.
-    let who = auth.resolve(headers, query, peer);
-    // Core logs the decision. An empty header map instead of the request's:
-    // the answer is 401/403 whatever the client accepts, never a login
-    // redirect (see the module documentation).
-    match auth.authorize(&who, required, method.as_str(), &HeaderMap::new()) {
-        Ok(()) => allowed(&who),
-        Err(rejection) => {
+    // Core believes identity headers only from a trusted peer, logs the
+    // decision, and never answers with a login redirect here (see the module
+    // documentation). Nothing needs stripping: this server forwards nothing.
+    match auth.forward_auth(headers, query, *peer, required) {
+        Verdict::Allow(admission) => allowed(admission.authentication()),
+        Verdict::Reject(rejection) => {
             let mut response = rejection.to_response().map(Body::from);
             no_store(response.headers_mut());
             response

@@ -16,7 +16,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use organizr_auth_core::GroupLevel;
 use organizr_auth_core::mint::TokenBuilder;
-use organizr_auth_fuzz::{API_KEY, FIXED_NOW, ORGANIZR_HEADER, UUID, secret, sign};
+use organizr_auth_fuzz_checks::{API_KEY, FIXED_NOW, UUID};
+use organizr_auth_fuzz_checks::differential::ORGANIZR_HEADER;
+use organizr_auth_fuzz_checks::{secret, sign};
 
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
@@ -345,7 +347,7 @@ fn token_seeds(real: &[(String, String)], legacy: &str) -> Vec<(String, Vec<u8>)
 fn signed_input(hp: &str) -> Vec<u8> {
     use hmac::{Hmac, Mac};
     let mut mac =
-        <Hmac<sha2::Sha256> as Mac>::new_from_slice(organizr_auth_fuzz::KEY.as_bytes()).unwrap();
+        <Hmac<sha2::Sha256> as Mac>::new_from_slice(organizr_auth_fuzz_checks::KEY.as_bytes()).unwrap();
     mac.update(hp.as_bytes());
     format!("{hp}.{}", b64(&mac.finalize().into_bytes())).into_bytes()
 }

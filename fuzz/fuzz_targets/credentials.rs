@@ -5,4 +5,4 @@
 //! every identity is backed by the credential it names.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| organizr_auth_fuzz::credentials(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| organizr_auth_fuzz_checks::credentials::credentials(data));

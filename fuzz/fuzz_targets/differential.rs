@@ -4,4 +4,4 @@
 //! one (`known_difference` in core's `tests/fuzz_replay.rs`, fuzz/README.md).
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| organizr_auth_fuzz::differential(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| organizr_auth_fuzz_checks::differential::differential(data));

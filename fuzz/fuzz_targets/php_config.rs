@@ -3,4 +3,4 @@
 //! inside the text, secrets redacted from `Debug`.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| organizr_auth_fuzz::php_config(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| organizr_auth_fuzz_checks::php_config::php_config(data));

@@ -3,4 +3,4 @@
 //! range lookup agrees with a naive scan of `networks()` on every edge.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| organizr_auth_fuzz::proxy_list(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| organizr_auth_fuzz_checks::proxy::proxy_list(data));

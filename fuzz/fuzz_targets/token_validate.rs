@@ -4,4 +4,4 @@
 //! Invariants: see `token_validate` in core's `tests/fuzz_replay.rs`.
 #![no_main]
 
-libfuzzer_sys::fuzz_target!(|data: &[u8]| organizr_auth_fuzz::token_validate(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| organizr_auth_fuzz_checks::token_validate::token_validate(data));

@@ -14,7 +14,7 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage as _, HttpRequest, HttpResponse, ResponseError};
 use futures_util::future::{Ready, ready};
-use organizr_auth_core::{Authentication, Denial, GroupLevel, Identity, Rejection};
+use organizr_auth_core::{Admission, Authentication, Denial, Identity, Rejection, UserLevel};
 
 use crate::headers::ActixHeaders;
 use crate::middleware::Attached;
@@ -100,11 +100,11 @@ pub struct OptionalUser(pub Option<Identity>);
 /// redirect) when anonymous, 403 when the level is not enough.
 ///
 /// Use it on a route under a [`pass_through`](crate::OrganizrAuth::pass_through)
-/// (or lower-level) middleware; core's [`Authenticator::authorize`] decides,
+/// (or lower-level) middleware; core's [`Admission::require`] decides,
 /// logs and builds the rejection, exactly as for the middleware. [`Admin`],
 /// [`CoAdmin`], [`SuperUser`] and [`PowerUser`] name the built-in levels.
 ///
-/// [`Authenticator::authorize`]: organizr_auth_core::Authenticator::authorize
+/// [`Admission::require`]: organizr_auth_core::Admission::require
 ///
 /// ```
 /// use actix_web::{App, http::StatusCode, test, web};
@@ -221,18 +221,9 @@ impl OrganizrUser {
 }
 
 impl<const LEVEL: u16> RequireLevel<LEVEL> {
-    /// The level required, checked at compile time (at most 998).
-    pub const LEVEL: GroupLevel = {
-        assert!(
-            LEVEL < GroupLevel::MAX,
-            "RequireLevel<LEVEL>: LEVEL must be from 0 to 998 (999 would admit anonymous requests; use OptionalUser)"
-        );
-        match GroupLevel::new(LEVEL) {
-            Ok(level) => level,
-            // Unreachable after the assertion; fail closed anyway.
-            Err(_) => GroupLevel::ADMIN,
-        }
-    };
+    /// The level required, checked by core at compile time (at most 998; for
+    /// pages open to guests use [`OptionalUser`]).
+    pub const LEVEL: UserLevel = UserLevel::of::<LEVEL>();
 
     /// The identity.
     pub fn into_inner(self) -> Identity {
@@ -279,87 +270,81 @@ impl Deref for OrganizrAuthentication {
 }
 
 impl FromRequest for OrganizrUser {
-    type Error = AuthRejection;
-    type Future = Ready<Result<Self, AuthRejection>>;
+    type Error = ExtractorRejection;
+    type Future = Ready<Result<Self, ExtractorRejection>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authorize(req, GroupLevel::LOGGED_IN, "OrganizrUser").map(Self))
+        ready(require(req, UserLevel::LOGGED_IN, "OrganizrUser").map(Self))
     }
 }
 
 impl<const LEVEL: u16> FromRequest for RequireLevel<LEVEL> {
-    type Error = AuthRejection;
-    type Future = Ready<Result<Self, AuthRejection>>;
+    type Error = ExtractorRejection;
+    type Future = Ready<Result<Self, ExtractorRejection>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authorize(req, Self::LEVEL, "RequireLevel").map(Self))
+        ready(require(req, Self::LEVEL, "RequireLevel").map(Self))
     }
 }
 
 impl FromRequest for OptionalUser {
-    type Error = AuthRejection;
-    type Future = Ready<Result<Self, AuthRejection>>;
+    type Error = ExtractorRejection;
+    type Future = Ready<Result<Self, ExtractorRejection>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(attached(req, "OptionalUser").map(|(authentication, _)| {
-            // Core decides who counts as logged in (as for `OrganizrUser`); a
-            // soft check refuses nothing, so it logs nothing either.
-            let logged_in = authentication.authorize(GroupLevel::LOGGED_IN).is_ok();
-            Self(authentication.into_identity().filter(|_| logged_in))
+        ready(attached(req, "OptionalUser").map(|(admission, _)| {
+            // Core decides who counts as logged in, quietly: no user is an
+            // answer here, not a refusal.
+            Self(admission.user_at(UserLevel::LOGGED_IN).cloned())
         }))
     }
 }
 
 impl FromRequest for OrganizrAuthentication {
-    type Error = AuthRejection;
-    type Future = Ready<Result<Self, AuthRejection>>;
+    type Error = ExtractorRejection;
+    type Future = Ready<Result<Self, ExtractorRejection>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         ready(
-            attached(req, "OrganizrAuthentication").map(|(authentication, _)| Self(authentication)),
+            attached(req, "OrganizrAuthentication")
+                .map(|(admission, _)| Self(admission.authentication().clone())),
         )
     }
 }
 
-/// The identity if the attached authentication passes `required`; the
-/// middleware's rejection if not; a 500 if no middleware ran.
-fn authorize(
+/// The user at `level` or better; otherwise the middleware's own answer (its
+/// `on_rejection` handler, or core's); a 500 if no middleware ran.
+fn require(
     req: &HttpRequest,
-    required: GroupLevel,
+    level: UserLevel,
     extractor: &'static str,
-) -> Result<Identity, AuthRejection> {
-    let (authentication, attached) = attached(req, extractor)?;
-    let method = req.method().as_str();
-    let headers = ActixHeaders(req.headers());
+) -> Result<Identity, ExtractorRejection> {
+    let (admission, attached) = attached(req, extractor)?;
     // Core authorizes, logs the decision and builds the rejection, exactly as
     // the middleware would.
-    attached
-        .authenticator
-        .authorize_identity(&authentication, required, method, &headers)
+    admission
+        .require(level, req.method().as_str(), &ActixHeaders(req.headers()))
         .cloned()
-        .map_err(|rejection| AuthRejection::denied(rejection, attached.clone(), req))
+        .map_err(|rejection| ExtractorRejection::denied(rejection, attached, req))
 }
 
 /// What the middleware stored, or a 500 when it did not run.
 fn attached(
     req: &HttpRequest,
     extractor: &'static str,
-) -> Result<(Authentication, Attached), AuthRejection> {
+) -> Result<(Admission, Attached), ExtractorRejection> {
     let extensions = req.extensions();
-    match (
-        extensions.get::<Authentication>(),
-        extensions.get::<Attached>(),
-    ) {
-        (Some(authentication), Some(attached)) => Ok((authentication.clone(), attached.clone())),
+    match (extensions.get::<Admission>(), extensions.get::<Attached>()) {
+        (Some(admission), Some(attached)) => Ok((admission.clone(), attached.clone())),
         _ => {
             tracing::error!(
                 extractor,
                 method = %req.method(),
                 path = req.path(),
-                "an Organizr extractor found no authentication on the request: the OrganizrAuth middleware does \
+                "an Organizr extractor found no admission on the request: the OrganizrAuth middleware does \
                  not wrap this route (wrap the App, scope or resource with OrganizrAuth); answering 500"
             );
-            Err(AuthRejection::missing_middleware())
+            Err(ExtractorRejection::missing_middleware())
         }
     }
 }
@@ -368,16 +353,16 @@ fn attached(
 /// rejection (401, 403 or a login redirect, or what the middleware's
 /// [`on_rejection`](crate::OrganizrAuth::on_rejection) handler makes of it),
 /// or a bare 500 when the middleware is missing. Neither says why;
-/// [`Display`](fmt::Display) and [`AuthRejection::denial`] do, for logs.
+/// [`Display`](fmt::Display) and [`ExtractorRejection::denial`] do, for logs.
 ///
-/// Take `Result<OrganizrUser, AuthRejection>` in a handler to answer refusals
+/// Take `Result<OrganizrUser, ExtractorRejection>` in a handler to answer refusals
 /// yourself:
 ///
 /// ```
 /// use actix_web::{HttpResponse, ResponseError as _};
-/// use organizr_auth_actix::{AuthRejection, OrganizrUser};
+/// use organizr_auth_actix::{ExtractorRejection, OrganizrUser};
 ///
-/// async fn handler(user: Result<OrganizrUser, AuthRejection>) -> HttpResponse {
+/// async fn handler(user: Result<OrganizrUser, ExtractorRejection>) -> HttpResponse {
 ///     match user {
 ///         Ok(user) => HttpResponse::Ok().body(format!("hi {}", user.username)),
 ///         Err(rejection) if rejection.is_missing_middleware() => rejection.error_response(),
@@ -386,7 +371,7 @@ fn attached(
 /// }
 /// # let _ = actix_web::App::new().route("/", actix_web::web::get().to(handler));
 /// ```
-pub struct AuthRejection {
+pub struct ExtractorRejection {
     kind: Kind,
 }
 
@@ -401,7 +386,7 @@ enum Kind {
     MissingMiddleware,
 }
 
-impl AuthRejection {
+impl ExtractorRejection {
     fn denied(rejection: Rejection, attached: Attached, req: &HttpRequest) -> Self {
         Self {
             kind: Kind::Denied {
@@ -448,19 +433,19 @@ impl AuthRejection {
     }
 }
 
-impl fmt::Debug for AuthRejection {
+impl fmt::Debug for ExtractorRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             Kind::Denied { rejection, .. } => f
-                .debug_tuple("AuthRejection::Denied")
+                .debug_tuple("ExtractorRejection")
                 .field(rejection)
                 .finish(),
-            Kind::MissingMiddleware => f.write_str("AuthRejection::MissingMiddleware"),
+            Kind::MissingMiddleware => f.write_str("ExtractorRejection(MissingMiddleware)"),
         }
     }
 }
 
-impl fmt::Display for AuthRejection {
+impl fmt::Display for ExtractorRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
             Kind::Denied { rejection, .. } => write!(f, "request refused: {}", rejection.denial()),
@@ -469,9 +454,9 @@ impl fmt::Display for AuthRejection {
     }
 }
 
-impl std::error::Error for AuthRejection {}
+impl std::error::Error for ExtractorRejection {}
 
-impl ResponseError for AuthRejection {
+impl ResponseError for ExtractorRejection {
     fn status_code(&self) -> StatusCode {
         self.status()
     }

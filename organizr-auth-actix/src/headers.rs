@@ -36,9 +36,9 @@ use organizr_auth_core::{HeaderAccess, HeaderAccessMut};
 pub struct ActixHeaders<'a>(pub &'a HeaderMap);
 
 /// Read and write access to an actix-web [`HeaderMap`] for
-/// `organizr-auth-core` (what [`Authenticator::process`] needs).
+/// `organizr-auth-core` (what [`Authenticator::admit`] needs).
 ///
-/// [`Authenticator::process`]: organizr_auth_core::Authenticator::process
+/// [`Authenticator::admit`]: organizr_auth_core::Authenticator::admit
 #[derive(Debug)]
 pub struct ActixHeadersMut<'a>(pub &'a mut HeaderMap);
 

@@ -1,15 +1,28 @@
 #![doc = include_str!("../README.md")]
 //!
-//! # How a request is handled
-//! [`OrganizrAuth`] calls [`Authenticator::process`] with the request's method,
-//! query string, headers (through [`headers::ActixHeadersMut`]) and socket
-//! [`Peer`] ([`peer_of`]), then translates the [`Verdict`]:
+//! # Names
+//! | name | what it is | tower's crate |
+//! |---|---|---|
+//! | [`OrganizrAuth`] | the middleware you configure and `.wrap()` (a `Transform`) | the same name, a `Layer` |
+//! | [`OrganizrAuthMiddleware`] | the service it wraps around yours | the same name |
+//! | [`OrganizrUser`], [`RequireLevel`], [`OrganizrAuthentication`] | extractors | the same names |
+//! | [`ExtractorRejection`] | an extractor's error: the middleware's rejection, or a missing middleware (500) | the same name |
 //!
-//! - `Allow`: the [`Authentication`] goes into the request's extensions, where
+//! Core's words for outcomes (`Authentication`, `Refusal`, `Denial`,
+//! `Rejection`, `Verdict`, `Admission`) are explained at the top of
+//! `organizr_auth_core`.
+//!
+//! # How a request is handled
+//! [`OrganizrAuth`] calls [`Authenticator::admit`] with the request's method,
+//! query string, headers (through [`headers::ActixHeadersMut`]), socket
+//! [`Peer`] ([`peer_of`]) and the admission of an outer middleware, if any,
+//! then translates the [`Verdict`]:
+//!
+//! - `Allow`: the [`Admission`] goes into the request's extensions, where
 //!   the extractors (and your own middleware, with
-//!   `req.extensions().get::<Authentication>()`) find it, and the inner service
-//!   runs. Core has already removed identity headers sent by untrusted peers
-//!   and, with [`OrganizrAuth::downstream_headers`], written the verified
+//!   `req.extensions().get::<Admission>()`) find it, and the inner service
+//!   runs. Core has already removed the identity headers the handler must not
+//!   see and, with [`OrganizrAuth::downstream_headers`], written the verified
 //!   identity's headers.
 //! - `Reject`: the request is answered at once with core's [`Rejection`] (401
 //!   with `WWW-Authenticate`, 403, or a 302/303 to the login page), or with your
@@ -27,10 +40,10 @@
 //! | [`OptionalUser`] | always: `Some(user)` or `None` | `None` | `None` | 500 |
 //! | [`OrganizrAuthentication`] | always: core's [`Authentication`] | [`Authentication::Anonymous`] | - | 500 |
 //!
-//! Their refusals are the middleware's: core's [`Authenticator::authorize`]
+//! Their refusals are the middleware's: core's [`Admission::require`]
 //! decides, logs and builds the [`Rejection`], answered by the middleware's
 //! [`on_rejection`](OrganizrAuth::on_rejection) handler if it has one. The
-//! error type is [`AuthRejection`]; take `Result<OrganizrUser, AuthRejection>`
+//! error type is [`ExtractorRejection`]; take `Result<OrganizrUser, ExtractorRejection>`
 //! to answer refusals yourself.
 //!
 //! Use [`OptionalUser`], not `Option<OrganizrUser>`: actix-web turns every
@@ -82,7 +95,7 @@
 //! - **Nested middleware decide once.** An `OrganizrAuth` on a scope inside an
 //!   `App` that has one built from the same [`Authenticator`] (the same `Arc`)
 //!   reuses the outer one's [`Authentication`] and only applies its own level
-//!   (core's [`Authenticator::process_resolved`]), so downstream headers written
+//!   (core decides that), so downstream headers written
 //!   by the outer one are never mistaken for a proxy's. Middleware built from
 //!   different authenticators each decide on their own.
 //! - **Extractors fail closed.** On a route the middleware does not wrap,
@@ -100,8 +113,9 @@
 //! Read the `# Security` sections of `organizr-auth-core` too (token lifetime,
 //! key length, proxy lists).
 //!
-//! [`Authenticator::process`]: organizr_auth_core::Authenticator::process
-//! [`Authenticator::authorize`]: organizr_auth_core::Authenticator::authorize
+//! [`Authenticator::admit`]: organizr_auth_core::Authenticator::admit
+//! [`Admission`]: organizr_auth_core::Admission
+//! [`Admission::require`]: organizr_auth_core::Admission::require
 //! [`Verdict`]: organizr_auth_core::Verdict
 //! [`Authentication`]: organizr_auth_core::Authentication
 //! [`Authentication::Anonymous`]: organizr_auth_core::Authentication::Anonymous
@@ -119,12 +133,13 @@ mod middleware;
 mod peer;
 
 pub use extract::{
-    Admin, AuthRejection, CoAdmin, OptionalUser, OrganizrAuthentication, OrganizrUser, PowerUser,
-    RequireLevel, SuperUser,
+    Admin, CoAdmin, ExtractorRejection, OptionalUser, OrganizrAuthentication, OrganizrUser,
+    PowerUser, RequireLevel, SuperUser,
 };
 pub use middleware::{OrganizrAuth, OrganizrAuthMiddleware, RejectionHandler, rejection_response};
 pub use organizr_auth_core;
 pub use organizr_auth_core::{
-    Authentication, Authenticator, Denial, GroupLevel, Identity, Peer, Policy, Rejection,
+    Admission, Authentication, Authenticator, Denial, GroupLevel, Identity, Peer, Policy,
+    Rejection, UserLevel,
 };
 pub use peer::{on_connect, peer_of};

@@ -10,7 +10,8 @@ use actix_web::http::StatusCode;
 use actix_web::{Error, HttpMessage as _, HttpRequest, HttpResponse};
 use futures_util::future::{Either, MapOk, Ready, TryFutureExt as _, ready};
 use organizr_auth_core::{
-    Authentication, Authenticator, GroupLevel, Policy, Rejection, RequestHead, Verdict,
+    Admission, Authentication, Authenticator, GroupLevel, Identity, Policy, Rejection, RequestHead,
+    Verdict,
 };
 
 use crate::headers::{ActixHeadersMut, convert};
@@ -21,7 +22,7 @@ use crate::peer::lookup_peer;
 pub type RejectionHandler = Arc<dyn Fn(Rejection, &HttpRequest) -> HttpResponse + Send + Sync>;
 
 /// actix-web middleware that authenticates every request with
-/// [`Authenticator::process`] and refuses those below the required level.
+/// [`Authenticator::admit`] and refuses those below the required level.
 ///
 /// Wrap an [`App`](actix_web::App), a [`Scope`](actix_web::Scope) or a
 /// [`Resource`](actix_web::Resource). For every request it
@@ -121,7 +122,7 @@ impl OrganizrAuth {
     pub fn new(authenticator: impl Into<Arc<Authenticator>>) -> Self {
         Self {
             authenticator: authenticator.into(),
-            policy: Policy::require(GroupLevel::LOGGED_IN),
+            policy: Policy::default(),
             on_rejection: None,
             warned: Arc::new(AtomicBool::new(false)),
         }
@@ -141,8 +142,7 @@ impl OrganizrAuth {
     /// ```
     #[must_use]
     pub fn require(mut self, level: GroupLevel) -> Self {
-        self.policy =
-            Policy::require(level).with_downstream_headers(self.policy.downstream_headers());
+        self.policy = self.policy.with_required(level);
         self
     }
 
@@ -309,12 +309,15 @@ impl OrganizrAuth {
 /// body, which never says why.
 ///
 /// ```
+/// use std::sync::Arc;
 /// use actix_web::http::StatusCode;
 /// use organizr_auth_actix::rejection_response;
-/// use organizr_auth_core::{Authenticator, Config, Denial, Secret};
+/// use organizr_auth_core::{Authenticator, Config, GroupLevel, Peer, Secret, Verdict};
 ///
-/// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?));
-/// let rejection = auth.rejection(Denial::Unauthenticated { refused: None }, "GET", &http::HeaderMap::new());
+/// let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
+/// let Verdict::Reject(rejection) = auth.forward_auth(&http::HeaderMap::new(), None, Peer::Unknown, GroupLevel::USER) else {
+///     return Err("anonymous passed".into());
+/// };
 /// let response = rejection_response(&rejection);
 /// assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 /// assert_eq!(response.headers().get("www-authenticate").map(|v| v.as_bytes()), Some(&b"Bearer realm=\"Organizr\""[..]));
@@ -339,10 +342,9 @@ pub fn rejection_response(rejection: &Rejection) -> HttpResponse {
 }
 
 /// What the middleware leaves in the request's extensions for the extractors,
-/// next to the [`Authentication`].
+/// next to the [`Admission`].
 #[derive(Clone)]
 pub(crate) struct Attached {
-    pub(crate) authenticator: Arc<Authenticator>,
     pub(crate) on_rejection: Option<RejectionHandler>,
 }
 
@@ -413,30 +415,24 @@ where
     fn call(&self, mut req: ServiceRequest) -> Self::Future {
         let config = &self.config;
         let peer = config.peer(&req);
-        // An outer middleware with the same authenticator already sanitised and
-        // resolved this request: reuse its result rather than deciding again
-        // on headers it may have rewritten (downstream headers).
-        let resolved = resolved_by_outer(&req, &config.authenticator);
+        // Core decides everything, including whether an outer middleware's
+        // admission (if any) can be reused.
+        let earlier = req.extensions().get::<Admission>().cloned();
         let verdict = {
             let head = req.head_mut();
             let mut headers = ActixHeadersMut(&mut head.headers);
-            let core_head = RequestHead {
+            let request = RequestHead {
                 method: head.method.as_str(),
                 query: head.uri.query(),
                 headers: &mut headers,
             };
-            match resolved {
-                Some(auth) => config
-                    .authenticator
-                    .process_resolved(core_head, auth, config.policy),
-                None => config
-                    .authenticator
-                    .process(core_head, &peer, config.policy),
-            }
+            config
+                .authenticator
+                .admit(request, peer, config.policy, earlier.as_ref())
         };
         match verdict {
-            Verdict::Allow(authentication) => {
-                attach(&req, authentication, config);
+            Verdict::Allow(admission) => {
+                attach(&req, admission, config);
                 let into_left: IntoLeft<B> = ServiceResponse::map_into_left_body;
                 Either::Left(self.service.call(req).map_ok(into_left))
             }
@@ -448,27 +444,16 @@ where
     }
 }
 
-/// The authentication an outer `OrganizrAuth` with the same authenticator
-/// attached, if any.
-fn resolved_by_outer(
-    req: &ServiceRequest,
-    authenticator: &Arc<Authenticator>,
-) -> Option<Authentication> {
-    let extensions = req.extensions();
-    let attached = extensions.get::<Attached>()?;
-    if !Arc::ptr_eq(&attached.authenticator, authenticator) {
-        return None;
-    }
-    extensions.get::<Authentication>().cloned()
-}
-
 /// Stores the outcome for the extractors; an inner middleware (a scope inside
-/// a wrapped app) replaces what an outer one stored.
-fn attach(req: &ServiceRequest, authentication: Authentication, config: &OrganizrAuth) {
+/// a wrapped app) replaces what an outer one stored. Only the admission
+/// carries an identity: an `Identity` or `Authentication` that something else
+/// inserted must not pass for a verified one.
+fn attach(req: &ServiceRequest, admission: Admission, config: &OrganizrAuth) {
     let mut extensions = req.extensions_mut();
-    extensions.insert(authentication);
+    extensions.remove::<Identity>();
+    extensions.remove::<Authentication>();
+    extensions.insert(admission);
     extensions.insert(Attached {
-        authenticator: Arc::clone(&config.authenticator),
         on_rejection: config.on_rejection.clone(),
     });
 }

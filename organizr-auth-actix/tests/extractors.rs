@@ -13,11 +13,11 @@ use actix_web::http::StatusCode;
 use actix_web::test as actix_test;
 use actix_web::{App, HttpResponse, ResponseError, web};
 use organizr_auth_actix::{
-    Admin, AuthRejection, OptionalUser, OrganizrAuth, OrganizrAuthentication, OrganizrUser,
+    Admin, ExtractorRejection, OptionalUser, OrganizrAuth, OrganizrAuthentication, OrganizrUser,
     RequireLevel,
 };
-use organizr_auth_core::testkit::{self, ConfigKind};
 use organizr_auth_core::{Authentication, Authenticator};
+use organizr_auth_testkit::{self as testkit, ConfigKind};
 
 fn authenticator(kind: ConfigKind) -> Arc<Authenticator> {
     Arc::new(Authenticator::new(kind.config()))
@@ -378,7 +378,7 @@ async fn a_guest_group_identity_is_not_a_logged_in_user() {
 
 #[actix_rt::test]
 async fn handlers_can_answer_refusals_themselves() {
-    async fn handler(user: Result<Admin, AuthRejection>) -> HttpResponse {
+    async fn handler(user: Result<Admin, ExtractorRejection>) -> HttpResponse {
         match user {
             Ok(admin) => HttpResponse::Ok().body(admin.username.clone()),
             Err(rejection) => HttpResponse::build(rejection.status()).body(format!(
@@ -408,11 +408,11 @@ async fn handlers_can_answer_refusals_themselves() {
 #[test]
 fn require_level_names_its_level() {
     use organizr_auth_core::GroupLevel;
-    assert_eq!(Admin::LEVEL, GroupLevel::ADMIN);
-    assert_eq!(RequireLevel::<4>::LEVEL, GroupLevel::USER);
-    assert_eq!(RequireLevel::<998>::LEVEL, GroupLevel::LOGGED_IN);
+    assert_eq!(Admin::LEVEL.get(), GroupLevel::ADMIN);
+    assert_eq!(RequireLevel::<4>::LEVEL.get(), GroupLevel::USER);
+    assert_eq!(RequireLevel::<998>::LEVEL.get(), GroupLevel::LOGGED_IN);
     assert_eq!(
-        organizr_auth_actix::PowerUser::LEVEL,
+        organizr_auth_actix::PowerUser::LEVEL.get(),
         GroupLevel::POWER_USER
     );
 }

@@ -13,8 +13,8 @@ use actix_web::http::StatusCode;
 use actix_web::test as actix_test;
 use actix_web::{App, HttpMessage as _, HttpRequest, HttpResponse, web};
 use organizr_auth_actix::{OptionalUser, OrganizrAuth, OrganizrUser, rejection_response};
-use organizr_auth_core::testkit::{self, ConfigKind};
 use organizr_auth_core::{Authenticator, GroupLevel, Peer, Policy};
+use organizr_auth_testkit::{self as testkit, ConfigKind};
 
 fn authenticator() -> Arc<Authenticator> {
     Arc::new(Authenticator::new(ConfigKind::Standard.config()))

@@ -20,7 +20,8 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use actix_web::{App, HttpRequest, HttpServer, web};
 use organizr_auth_actix::{OrganizrAuth, OrganizrUser, on_connect, peer_of};
-use organizr_auth_core::{Authenticator, Config, Secret, TrustedProxies, testkit};
+use organizr_auth_core::{Authenticator, Config, Secret, TrustedProxies};
+use organizr_auth_testkit as testkit;
 use tokio::io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 
 const REQUEST: &[u8] =

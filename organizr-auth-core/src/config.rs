@@ -72,6 +72,7 @@ pub struct Config {
     pub(crate) user_header: HeaderName,
     pub(crate) proxy_group_header: Option<HeaderName>,
     pub(crate) login_url: Option<HeaderValue>,
+    pub(crate) raw_headers: Vec<HeaderName>,
 }
 
 impl Config {
@@ -97,6 +98,7 @@ impl Config {
             user_header: HeaderName::from_static(DEFAULT_USER_HEADER),
             proxy_group_header: None,
             login_url: None,
+            raw_headers: Vec::new(),
         }
     }
 
@@ -246,6 +248,36 @@ impl Config {
     /// ```
     pub fn login_url(mut self, url: &str) -> Result<Self, ConfigError> {
         self.login_url = Some(login_url("login_url", url)?);
+        Ok(self)
+    }
+
+    /// Lets the identity header `name` reach handlers exactly as the client or
+    /// proxy sent it, unchecked. Every header of an identity family
+    /// ([`sanitize`](crate::sanitize)) is otherwise removed unless the library
+    /// wrote or accepted it. Use this only for a header the application needs
+    /// raw and treats as untrusted input: anyone can send it.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{Authenticator, Config, Peer, Policy, RequestHead, Secret};
+    /// let config = Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)
+    ///     .insecure_pass_raw_header("X-authentik-meta-app")?;
+    /// let auth = Arc::new(Authenticator::new(config));
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-authentik-meta-app", "photos".parse()?);
+    /// headers.insert("x-authentik-username", "admin".parse()?);
+    /// let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// let _ = auth.admit(head, Peer::Unknown, Policy::pass_through(), None);
+    /// assert!(headers.contains_key("x-authentik-meta-app"));
+    /// assert!(!headers.contains_key("x-authentik-username"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn insecure_pass_raw_header(mut self, name: &str) -> Result<Self, ConfigError> {
+        let name = header_name("insecure_pass_raw_header", name)?;
+        if !self.raw_headers.contains(&name) {
+            self.raw_headers.push(name);
+        }
         Ok(self)
     }
 

@@ -8,28 +8,14 @@
 //! host), so a browser can send the same name twice, one copy stale. Every copy is
 //! returned; the authenticator ignores copies that do not validate and refuses the
 //! request when two valid copies name different users. The number of copies is
-//! capped ([`MAX_TOKEN_CANDIDATES`]) so that a request stuffed with cookies cannot
+//! capped ([`MAX_TOKEN_CANDIDATES`](crate::resolve::MAX_TOKEN_CANDIDATES)) so that a request stuffed with cookies cannot
 //! buy unbounded HMAC work.
 
 use crate::HeaderAccess;
 
-/// The most token copies (cookies plus bearer) checked for one request. Real
-/// browsers send at most two; more is refused outright.
-///
-/// ```
-/// assert_eq!(organizr_auth_core::credentials::MAX_TOKEN_CANDIDATES, 8);
-/// ```
-pub const MAX_TOKEN_CANDIDATES: usize = 8;
-
 /// The name of Organizr's session cookie for the instance with this `uuid`:
 /// `organizr_token_<uuid>`, or `organizr_token_temp` when the uuid is empty.
-///
-/// ```
-/// use organizr_auth_core::credentials::cookie_name;
-/// assert_eq!(cookie_name("0b7e4c1a"), "organizr_token_0b7e4c1a");
-/// assert_eq!(cookie_name(""), "organizr_token_temp");
-/// ```
-pub fn cookie_name(uuid: &str) -> String {
+pub(crate) fn cookie_name(uuid: &str) -> String {
     if uuid.is_empty() {
         "organizr_token_temp".to_owned()
     } else {
@@ -40,18 +26,7 @@ pub fn cookie_name(uuid: &str) -> String {
 /// The values of every cookie called `name`, across all `Cookie` header lines, in
 /// order. Values that are not UTF-8 are skipped (no Organizr token is); a value in
 /// double quotes is unquoted (RFC 6265 allows it).
-///
-/// ```
-/// use http::HeaderMap;
-/// use organizr_auth_core::credentials::cookie_values;
-/// let mut h = HeaderMap::new();
-/// h.append("cookie", "theme=dark; organizr_token_x=abc".parse()?);
-/// h.append("cookie", "organizr_token_x=\"def\"".parse()?);
-/// let found: Vec<&str> = cookie_values(&h, "organizr_token_x").collect();
-/// assert_eq!(found, ["abc", "def"]);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn cookie_values<'a>(
+pub(crate) fn cookie_values<'a>(
     headers: &'a impl HeaderAccess,
     name: &'a str,
 ) -> impl Iterator<Item = &'a str> + 'a {
@@ -124,17 +99,7 @@ impl<'a> Iterator for CookieMatches<'a> {
 
 /// Tokens in `Authorization: Bearer <token>` headers (scheme case-insensitive).
 /// Other schemes are ignored.
-///
-/// ```
-/// use http::HeaderMap;
-/// use organizr_auth_core::credentials::bearer_tokens;
-/// let mut h = HeaderMap::new();
-/// h.append("authorization", "bearer abc.def.ghi".parse()?);
-/// h.append("authorization", "Basic Zm9vOmJhcg==".parse()?);
-/// assert_eq!(bearer_tokens(&h).collect::<Vec<_>>(), ["abc.def.ghi"]);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn bearer_tokens(headers: &impl HeaderAccess) -> impl Iterator<Item = &str> {
+pub(crate) fn bearer_tokens(headers: &impl HeaderAccess) -> impl Iterator<Item = &str> {
     headers.header_values("authorization").filter_map(|value| {
         let scheme = value.get(..7)?;
         if !scheme.eq_ignore_ascii_case(b"bearer ") {
@@ -148,17 +113,7 @@ pub fn bearer_tokens(headers: &impl HeaderAccess) -> impl Iterator<Item = &str> 
 /// The API keys a request presents: every `Token` header value, and, when
 /// `query` is given, every `apikey` parameter of the query string
 /// (percent-decoded). Empty values are not keys.
-///
-/// ```
-/// use http::HeaderMap;
-/// use organizr_auth_core::credentials::api_keys;
-/// let mut h = HeaderMap::new();
-/// h.append("token", "abc".parse()?);
-/// let keys: Vec<Vec<u8>> = api_keys(&h, Some("x=1&apikey=d%65f")).map(|k| k.into_owned()).collect();
-/// assert_eq!(keys, [b"abc".to_vec(), b"def".to_vec()]);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn api_keys<'a>(
+pub(crate) fn api_keys<'a>(
     headers: &'a impl HeaderAccess,
     query: Option<&'a str>,
 ) -> impl Iterator<Item = std::borrow::Cow<'a, [u8]>> + 'a {

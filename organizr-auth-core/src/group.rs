@@ -178,6 +178,85 @@ impl GroupLevel {
     }
 }
 
+/// A level a request can be required to have *with an identity*: `0..=998`.
+///
+/// Extractors that hand a handler the user (`RequireLevel<L>` in both adapters)
+/// take one of these: 999 would admit anonymous requests, which have no user to
+/// hand out. [`UserLevel::of`] checks the bound when the program is compiled.
+///
+/// ```
+/// use organizr_auth_core::{GroupLevel, UserLevel};
+/// const FAMILY: UserLevel = UserLevel::of::<12>();
+/// assert_eq!(FAMILY.get().get(), 12);
+/// assert_eq!(UserLevel::new(GroupLevel::GUEST), None);
+/// assert_eq!(UserLevel::default().get(), GroupLevel::LOGGED_IN);
+/// ```
+///
+/// ```compile_fail
+/// // 999 admits anonymous requests: not a level an identity can be required at.
+/// const ANYONE: organizr_auth_core::UserLevel = organizr_auth_core::UserLevel::of::<999>();
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct UserLevel(GroupLevel);
+
+impl UserLevel {
+    /// Any logged-in user (998).
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, UserLevel};
+    /// assert_eq!(UserLevel::LOGGED_IN.get(), GroupLevel::LOGGED_IN);
+    /// ```
+    pub const LOGGED_IN: Self = Self(GroupLevel::LOGGED_IN);
+
+    /// `LEVEL` as a user level; a `LEVEL` above 998 does not compile.
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, UserLevel};
+    /// assert_eq!(UserLevel::of::<0>().get(), GroupLevel::ADMIN);
+    /// ```
+    pub const fn of<const LEVEL: u16>() -> Self {
+        const {
+            assert!(
+                LEVEL < GroupLevel::MAX,
+                "a user level is from 0 to 998: 999 admits anonymous requests, which have no identity"
+            );
+        }
+        Self(GroupLevel(LEVEL))
+    }
+
+    /// `level`, unless it is 999 (guest).
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, UserLevel};
+    /// assert!(UserLevel::new(GroupLevel::USER).is_some());
+    /// assert!(UserLevel::new(GroupLevel::GUEST).is_none());
+    /// ```
+    pub const fn new(level: GroupLevel) -> Option<Self> {
+        if level.0 < GroupLevel::MAX {
+            Some(Self(level))
+        } else {
+            None
+        }
+    }
+
+    /// The level.
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, UserLevel};
+    /// assert_eq!(UserLevel::of::<4>().get(), GroupLevel::USER);
+    /// ```
+    pub const fn get(self) -> GroupLevel {
+        self.0
+    }
+}
+
+/// Any logged-in user (998).
+impl Default for UserLevel {
+    fn default() -> Self {
+        Self::LOGGED_IN
+    }
+}
+
 impl fmt::Debug for GroupLevel {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.0, self.builtin_name()) {

@@ -67,35 +67,3 @@ impl HeaderAccessMut for HeaderMap {
         HeaderMap::insert(self, name, value);
     }
 }
-
-/// Whether `candidate` names the same header as `name` once case and `_` versus
-/// `-` are ignored (`Remote_User` vs `remote-user`): some servers and CGI-style
-/// stacks fold them together, so a spoofed copy may arrive under either spelling.
-#[inline] // Called for every (header, protected name) pair; mostly a length check.
-pub(crate) fn same_header_name(candidate: &str, name: &str) -> bool {
-    candidate.len() == name.len()
-        && candidate.bytes().zip(name.bytes()).all(|(a, b)| {
-            let fold = |c: u8| {
-                if c == b'_' {
-                    b'-'
-                } else {
-                    c.to_ascii_lowercase()
-                }
-            };
-            fold(a) == fold(b)
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn header_names_fold_case_and_underscore() {
-        assert!(same_header_name("remote_user", "remote-user"));
-        assert!(same_header_name("Remote-User", "remote-user"));
-        assert!(same_header_name("REMOTE_USER", "remote-user"));
-        assert!(!same_header_name("remote-users", "remote-user"));
-        assert!(!same_header_name("remoteuser", "remote-user"));
-    }
-}

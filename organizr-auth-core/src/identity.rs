@@ -1,17 +1,17 @@
-//! Who a request comes from, and why it may or may not go on.
-//!
-//! [`Authentication`] is what the [`Authenticator`](crate::Authenticator) resolves
-//! from a request: an [`Identity`], or anonymous with the reason a presented
-//! credential was refused. [`Authentication::authorize`] then compares it with a
-//! required [`GroupLevel`], giving a [`Denial`] that knows its status code.
+//! Who a request comes from: an [`Identity`] (a verified user and where the
+//! proof came from), or anonymous with the [`Refusal`] of a credential it
+//! carried. [`Authentication`] is the pair of them, as the
+//! [`Authenticator`](crate::Authenticator) resolves it from a request;
+//! [`Authentication::authorize`] compares it with a required [`GroupLevel`].
 
 use std::fmt;
 
-use http::{HeaderName, HeaderValue, StatusCode};
+use http::{HeaderName, HeaderValue};
 use serde::Serialize;
 
 use crate::proxy::ProxyHeaderError;
-use crate::{Claims, GroupLevel, TokenError};
+use crate::sanitize::DOWNSTREAM_HEADERS;
+use crate::{Claims, Denial, GroupLevel, TokenError};
 
 /// Where an identity came from.
 ///
@@ -178,22 +178,6 @@ impl Identity {
     }
 }
 
-/// The headers [`Identity::headers`] writes, in its order.
-///
-/// ```
-/// use organizr_auth_core::DOWNSTREAM_HEADERS;
-/// assert_eq!(DOWNSTREAM_HEADERS[0], "remote-user");
-/// assert_eq!(DOWNSTREAM_HEADERS[5], "x-organizr-group");
-/// ```
-pub const DOWNSTREAM_HEADERS: [HeaderName; 6] = [
-    HeaderName::from_static("remote-user"),
-    HeaderName::from_static("remote-email"),
-    HeaderName::from_static("remote-groups"),
-    HeaderName::from_static("x-organizr-user"),
-    HeaderName::from_static("x-organizr-email"),
-    HeaderName::from_static("x-organizr-group"),
-];
-
 impl fmt::Debug for Identity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Identity")
@@ -317,49 +301,6 @@ impl Authentication {
             Authentication::Anonymous { refused } => Err(Denial::Unauthenticated {
                 refused: refused.clone(),
             }),
-        }
-    }
-}
-
-/// Why a request may not go on.
-///
-/// ```
-/// use http::StatusCode;
-/// use organizr_auth_core::{Denial, GroupLevel};
-/// let d = Denial::Forbidden { level: GroupLevel::USER, required: GroupLevel::ADMIN };
-/// assert_eq!(d.status(), StatusCode::FORBIDDEN);
-/// ```
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum Denial {
-    /// No identity (401).
-    #[error("authentication required")]
-    Unauthenticated {
-        /// Why a presented credential was refused, if one was.
-        refused: Option<Refusal>,
-    },
-    /// An identity whose level is not enough (403).
-    #[error("group level {level} does not reach required level {required}")]
-    Forbidden {
-        /// The user's level.
-        level: GroupLevel,
-        /// The level required.
-        required: GroupLevel,
-    },
-}
-
-impl Denial {
-    /// 401 for [`Denial::Unauthenticated`], 403 for [`Denial::Forbidden`].
-    ///
-    /// ```
-    /// use http::StatusCode;
-    /// use organizr_auth_core::Denial;
-    /// assert_eq!(Denial::Unauthenticated { refused: None }.status(), StatusCode::UNAUTHORIZED);
-    /// ```
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Denial::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
-            Denial::Forbidden { .. } => StatusCode::FORBIDDEN,
         }
     }
 }

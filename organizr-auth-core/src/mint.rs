@@ -314,3 +314,17 @@ struct OrganizrClaims<'a> {
     #[serde(rename = "userID")]
     user_id: u64,
 }
+
+/// The name of the session cookie Organizr sets for the instance with this
+/// `uuid`: `organizr_token_<uuid>`, or `organizr_token_temp` when the uuid is
+/// empty (what [`Authenticator::cookie_name`](crate::Authenticator::cookie_name)
+/// expects).
+///
+/// ```
+/// use organizr_auth_core::mint::cookie_name;
+/// assert_eq!(cookie_name("0b7e4c1a"), "organizr_token_0b7e4c1a");
+/// assert_eq!(cookie_name(""), "organizr_token_temp");
+/// ```
+pub fn cookie_name(uuid: &str) -> String {
+    crate::credentials::cookie_name(uuid)
+}

@@ -1,4 +1,4 @@
-//! axum extractors for the identity an [`OrganizrAuthLayer`] attached.
+//! axum extractors for the identity an [`OrganizrAuth`] attached.
 //!
 //! | extractor | passes | refuses |
 //! |---|---|---|
@@ -14,17 +14,17 @@
 //! [authorize](organizr_auth_core::Authentication::authorize) the attached
 //! [`Authentication`] and builds the same 401, 403 or login redirect the layer
 //! would (same `WWW-Authenticate`, same bodies that give no reason). Replace
-//! them by taking `Result<OrganizrUser, AuthRejection>` in the handler.
+//! them by taking `Result<OrganizrUser, ExtractorRejection>` in the handler.
 //!
 //! # A missing layer fails closed
-//! The extractors need an [`OrganizrAuthLayer`] in front of the handler. When
+//! The extractors need an [`OrganizrAuth`] in front of the handler. When
 //! it is missing (a route added after `Router::layer`, a nested router without
 //! it), every extractor, including the `Option` forms, refuses with `500
 //! Internal Server Error` and logs an error: a missing layer is a
 //! misconfiguration, and treating it as "anonymous" would hide it on pages that
 //! work for guests while leaving spoofed identity headers in place.
 //!
-//! [`OrganizrAuthLayer`]: crate::OrganizrAuthLayer
+//! [`OrganizrAuth`]: crate::OrganizrAuth
 
 use std::fmt;
 use std::ops::Deref;
@@ -34,7 +34,7 @@ use axum_core::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum_core::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{HeaderValue, StatusCode, header};
-use organizr_auth_core::{Authentication, Denial, GroupLevel, Identity, Rejection};
+use organizr_auth_core::{Admission, Authentication, Denial, Identity, Rejection, UserLevel};
 
 use crate::layer::LayerContext;
 
@@ -51,7 +51,7 @@ use crate::layer::LayerContext;
 /// use http::{Request, StatusCode};
 /// use http_body_util::BodyExt;
 /// use organizr_auth_core::{Authenticator, Config, Secret, TrustedProxies};
-/// use organizr_auth_tower::{OrganizrAuthLayer, OrganizrUser};
+/// use organizr_auth_tower::{OrganizrAuth, OrganizrUser};
 /// use tower::ServiceExt;
 ///
 /// async fn me(OrganizrUser(user): OrganizrUser) -> String {
@@ -63,7 +63,7 @@ use crate::layer::LayerContext;
 /// // A pass-through layer: the extractor does the refusing.
 /// let app = Router::new()
 ///     .route("/me", get(me))
-///     .layer(OrganizrAuthLayer::new(Authenticator::new(config)).pass_through());
+///     .layer(OrganizrAuth::new(Authenticator::new(config)).pass_through());
 ///
 /// let proxy = ConnectInfo("127.0.0.1:50000".parse::<SocketAddr>()?);
 /// let request = Request::get("/me").header("remote-user", "alice").extension(proxy).body(Body::empty())?;
@@ -86,7 +86,7 @@ use crate::layer::LayerContext;
 /// use http::{Request, StatusCode};
 /// use http_body_util::BodyExt;
 /// use organizr_auth_core::{Authenticator, Config, Secret};
-/// use organizr_auth_tower::{OrganizrAuthLayer, OrganizrUser};
+/// use organizr_auth_tower::{OrganizrAuth, OrganizrUser};
 /// use tower::ServiceExt;
 ///
 /// async fn home(user: Option<OrganizrUser>) -> String {
@@ -97,7 +97,7 @@ use crate::layer::LayerContext;
 /// }
 ///
 /// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?));
-/// let app = Router::new().route("/", get(home)).layer(OrganizrAuthLayer::new(auth).pass_through());
+/// let app = Router::new().route("/", get(home)).layer(OrganizrAuth::new(auth).pass_through());
 /// let response = app.oneshot(Request::get("/").body(Body::empty())?).await?;
 /// assert_eq!(response.into_body().collect().await?.to_bytes(), "welcome, guest");
 ///
@@ -127,21 +127,21 @@ impl Deref for OrganizrUser {
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for OrganizrUser {
-    type Rejection = AuthRejection;
+    type Rejection = ExtractorRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        authorize(parts, GroupLevel::LOGGED_IN).map(Self)
+        require(parts, UserLevel::LOGGED_IN).map(Self)
     }
 }
 
 impl<S: Send + Sync> OptionalFromRequestParts<S> for OrganizrUser {
-    type Rejection = AuthRejection;
+    type Rejection = ExtractorRejection;
 
     async fn from_request_parts(
         parts: &mut Parts,
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        soften(authorize(parts, GroupLevel::LOGGED_IN)).map(|user| user.map(Self))
+        optional(parts, UserLevel::LOGGED_IN).map(|user| user.map(Self))
     }
 }
 
@@ -163,7 +163,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for OrganizrUser {
 /// use axum::{Router, body::Body, extract::ConnectInfo, routing::get};
 /// use http::{Request, StatusCode};
 /// use organizr_auth_core::{Authenticator, Config, Secret, TrustedProxies};
-/// use organizr_auth_tower::{Admin, OrganizrAuthLayer, RequireLevel};
+/// use organizr_auth_tower::{Admin, OrganizrAuth, RequireLevel};
 /// use tower::ServiceExt;
 ///
 /// async fn settings(admin: Admin) -> String {
@@ -179,7 +179,7 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for OrganizrUser {
 /// let app = Router::new()
 ///     .route("/settings", get(settings))
 ///     .route("/photos", get(family_photos))
-///     .layer(OrganizrAuthLayer::new(Authenticator::new(config)).pass_through());
+///     .layer(OrganizrAuth::new(Authenticator::new(config)).pass_through());
 ///
 /// let proxy = ConnectInfo("127.0.0.1:50000".parse::<SocketAddr>()?);
 /// let get_as = |path: &str, level: &str| {
@@ -208,18 +208,8 @@ impl<S: Send + Sync> OptionalFromRequestParts<S> for OrganizrUser {
 pub struct RequireLevel<const LEVEL: u16>(pub Identity);
 
 impl<const LEVEL: u16> RequireLevel<LEVEL> {
-    /// The level required, checked at compile time (at most 998).
-    pub const LEVEL: GroupLevel = {
-        assert!(
-            LEVEL < GroupLevel::MAX,
-            "RequireLevel<LEVEL>: LEVEL must be from 0 to 998 (999 would admit anonymous requests)"
-        );
-        match GroupLevel::new(LEVEL) {
-            Ok(level) => level,
-            // Unreachable after the assertion; fail closed anyway.
-            Err(_) => GroupLevel::ADMIN,
-        }
-    };
+    /// The level required, checked by core at compile time (at most 998).
+    pub const LEVEL: UserLevel = UserLevel::of::<LEVEL>();
 
     /// The identity.
     pub fn into_inner(self) -> Identity {
@@ -236,21 +226,21 @@ impl<const LEVEL: u16> Deref for RequireLevel<LEVEL> {
 }
 
 impl<S: Send + Sync, const LEVEL: u16> FromRequestParts<S> for RequireLevel<LEVEL> {
-    type Rejection = AuthRejection;
+    type Rejection = ExtractorRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        authorize(parts, Self::LEVEL).map(Self)
+        require(parts, Self::LEVEL).map(Self)
     }
 }
 
 impl<S: Send + Sync, const LEVEL: u16> OptionalFromRequestParts<S> for RequireLevel<LEVEL> {
-    type Rejection = AuthRejection;
+    type Rejection = ExtractorRejection;
 
     async fn from_request_parts(
         parts: &mut Parts,
         _state: &S,
     ) -> Result<Option<Self>, Self::Rejection> {
-        soften(authorize(parts, Self::LEVEL)).map(|user| user.map(Self))
+        optional(parts, Self::LEVEL).map(|user| user.map(Self))
     }
 }
 
@@ -265,56 +255,110 @@ pub type SuperUser = RequireLevel<2>;
 /// Power users or better (level 3).
 pub type PowerUser = RequireLevel<3>;
 
-/// The identity if the attached authentication passes `required`; the layer's
-/// rejection if not; a 500 if no layer ran.
-fn authorize(parts: &Parts, required: GroupLevel) -> Result<Identity, AuthRejection> {
-    let (Some(context), Some(authentication)) = (
+/// The layer's admission and context, or the 500 of a missing layer.
+fn admitted(parts: &Parts) -> Result<(&Admission, &LayerContext), ExtractorRejection> {
+    match (
+        parts.extensions.get::<Admission>(),
         parts.extensions.get::<LayerContext>(),
-        parts.extensions.get::<Authentication>(),
-    ) else {
-        tracing::error!(
-            method = %parts.method,
-            path = parts.uri.path(),
-            "an Organizr extractor found no authentication on the request: this route is not behind an \
-             OrganizrAuthLayer (a route added after Router::layer, or a router nested without it); \
-             answering 500"
-        );
-        return Err(AuthRejection::missing_layer());
-    };
-    // Core authorizes, logs the decision and builds the rejection, exactly as
-    // the layer would.
-    context
-        .authenticator
-        .authorize_identity(
-            authentication,
-            required,
-            parts.method.as_str(),
-            &parts.headers,
-        )
-        .cloned()
-        .map_err(AuthRejection::denied)
-}
-
-/// The `Option` form: a refusal becomes `None`, a missing layer stays an error.
-fn soften(result: Result<Identity, AuthRejection>) -> Result<Option<Identity>, AuthRejection> {
-    match result {
-        Ok(identity) => Ok(Some(identity)),
-        Err(AuthRejection {
-            kind: RejectionKind::Denied(_),
-        }) => Ok(None),
-        Err(missing) => Err(missing),
+    ) {
+        (Some(admission), Some(context)) => Ok((admission, context)),
+        _ => {
+            tracing::error!(
+                method = %parts.method,
+                path = parts.uri.path(),
+                "an Organizr extractor found no admission on the request: this route is not behind an \
+                 OrganizrAuth layer (a route added after Router::layer, or a router nested without it); \
+                 answering 500"
+            );
+            Err(ExtractorRejection::missing_layer())
+        }
     }
 }
 
-/// Why an Organizr extractor refused a request. Its response reveals no
-/// reason: the status, core's short body, and `WWW-Authenticate` or
-/// `Location` as the layer would send them.
+/// The user at `level` or better; otherwise the layer's own answer (its
+/// `on_rejection` handler, or core's), or a 500 if no layer ran.
+fn require(parts: &Parts, level: UserLevel) -> Result<Identity, ExtractorRejection> {
+    let (admission, context) = admitted(parts)?;
+    // Core authorizes, logs the decision and builds the rejection, exactly as
+    // the layer would.
+    admission
+        .require(level, parts.method.as_str(), &parts.headers)
+        .cloned()
+        .map_err(|rejection| {
+            let response = (context.responder)(rejection.clone(), parts);
+            ExtractorRejection::denied(rejection, response)
+        })
+}
+
+/// The `Option` forms: the user at `level` or better, or `None`; refuses
+/// (and logs) nothing, but a missing layer is still a 500.
+fn optional(parts: &Parts, level: UserLevel) -> Result<Option<Identity>, ExtractorRejection> {
+    admitted(parts).map(|(admission, _)| admission.user_at(level).cloned())
+}
+
+/// The [`Authentication`] the layer attached, whoever the request is: for
+/// handlers that decide by themselves. Refuses only when the layer is
+/// missing (500).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use axum::{Router, body::Body, routing::get};
+/// use http::Request;
+/// use http_body_util::BodyExt;
+/// use organizr_auth_core::{Authentication, Authenticator, Config, Secret};
+/// use organizr_auth_tower::{OrganizrAuth, OrganizrAuthentication};
+/// use tower::ServiceExt;
+///
+/// async fn status(who: OrganizrAuthentication) -> &'static str {
+///     match &*who {
+///         Authentication::Authenticated(_) => "signed in",
+///         Authentication::Anonymous { refused: Some(_) } => "your session was refused",
+///         Authentication::Anonymous { refused: None } => "not signed in",
+///     }
+/// }
+/// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?));
+/// let app = Router::new().route("/", get(status)).layer(OrganizrAuth::new(auth).pass_through());
+/// let response = app.oneshot(Request::get("/").body(Body::empty())?).await?;
+/// assert_eq!(response.into_body().collect().await?.to_bytes(), "not signed in");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrganizrAuthentication(pub Authentication);
+
+impl OrganizrAuthentication {
+    /// The authentication.
+    pub fn into_inner(self) -> Authentication {
+        self.0
+    }
+}
+
+impl Deref for OrganizrAuthentication {
+    type Target = Authentication;
+
+    fn deref(&self) -> &Authentication {
+        &self.0
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for OrganizrAuthentication {
+    type Rejection = ExtractorRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        admitted(parts).map(|(admission, _)| Self(admission.authentication().clone()))
+    }
+}
+
+/// Why an Organizr extractor refused a request: the layer's rejection (with
+/// the response the layer's `on_rejection` handler, or core, gives it), or a
+/// missing layer (500). Its response reveals no reason.
 ///
 /// ```
 /// use axum::response::IntoResponse;
-/// use organizr_auth_tower::{AuthRejection, OrganizrUser};
+/// use organizr_auth_tower::{ExtractorRejection, OrganizrUser};
 ///
-/// async fn handler(user: Result<OrganizrUser, AuthRejection>) -> axum::response::Response {
+/// async fn handler(user: Result<OrganizrUser, ExtractorRejection>) -> axum::response::Response {
 ///     match user {
 ///         Ok(OrganizrUser(user)) => format!("hi {}", user.username).into_response(),
 ///         Err(rejection) if rejection.is_missing_layer() => rejection.into_response(),
@@ -323,23 +367,22 @@ fn soften(result: Result<Identity, AuthRejection>) -> Result<Option<Identity>, A
 /// }
 /// # let _: axum::Router = axum::Router::new().route("/", axum::routing::get(handler));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthRejection {
+pub struct ExtractorRejection {
     kind: RejectionKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
 enum RejectionKind {
-    /// Core refused the request (401, 403, redirect).
-    Denied(Rejection),
+    /// Core refused the request (401, 403, redirect), and the layer's answer
+    /// (boxed: a rejected request can afford it, and the `Result` stays small).
+    Denied(Box<(Rejection, Response)>),
     /// No layer ran: 500.
     MissingLayer,
 }
 
-impl AuthRejection {
-    fn denied(rejection: Rejection) -> Self {
+impl ExtractorRejection {
+    fn denied(rejection: Rejection, response: Response) -> Self {
         Self {
-            kind: RejectionKind::Denied(rejection),
+            kind: RejectionKind::Denied(Box::new((rejection, response))),
         }
     }
 
@@ -352,7 +395,7 @@ impl AuthRejection {
     /// The status: 401, 403, 302/303 (login redirect) or 500 (no layer).
     pub fn status(&self) -> StatusCode {
         match &self.kind {
-            RejectionKind::Denied(rejection) => rejection.status(),
+            RejectionKind::Denied(denied) => denied.0.status(),
             RejectionKind::MissingLayer => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -360,7 +403,7 @@ impl AuthRejection {
     /// Core's rejection, unless the layer was missing.
     pub fn rejection(&self) -> Option<&Rejection> {
         match &self.kind {
-            RejectionKind::Denied(rejection) => Some(rejection),
+            RejectionKind::Denied(denied) => Some(&denied.0),
             RejectionKind::MissingLayer => None,
         }
     }
@@ -370,32 +413,44 @@ impl AuthRejection {
         self.rejection().map(Rejection::denial)
     }
 
-    /// Whether the route has no [`OrganizrAuthLayer`](crate::OrganizrAuthLayer)
+    /// Whether the route has no [`OrganizrAuth`](crate::OrganizrAuth) layer
     /// in front of it.
     pub fn is_missing_layer(&self) -> bool {
         matches!(self.kind, RejectionKind::MissingLayer)
     }
 }
 
-impl fmt::Display for AuthRejection {
+impl fmt::Debug for ExtractorRejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.kind {
-            RejectionKind::Denied(rejection) => {
-                write!(f, "request refused: {}", rejection.denial())
+            RejectionKind::Denied(denied) => f
+                .debug_tuple("ExtractorRejection")
+                .field(&denied.0)
+                .finish(),
+            RejectionKind::MissingLayer => f.write_str("ExtractorRejection(MissingLayer)"),
+        }
+    }
+}
+
+impl fmt::Display for ExtractorRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            RejectionKind::Denied(denied) => {
+                write!(f, "request refused: {}", denied.0.denial())
             }
             RejectionKind::MissingLayer => {
-                f.write_str("no OrganizrAuthLayer in front of this route")
+                f.write_str("no OrganizrAuth layer in front of this route")
             }
         }
     }
 }
 
-impl std::error::Error for AuthRejection {}
+impl std::error::Error for ExtractorRejection {}
 
-impl IntoResponse for AuthRejection {
+impl IntoResponse for ExtractorRejection {
     fn into_response(self) -> Response {
         match self.kind {
-            RejectionKind::Denied(rejection) => rejection.to_response().map(Body::from),
+            RejectionKind::Denied(denied) => denied.1,
             RejectionKind::MissingLayer => {
                 let mut response = Response::new(Body::from("500 Internal Server Error\n"));
                 *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;

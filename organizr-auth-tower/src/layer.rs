@@ -1,18 +1,20 @@
-//! The [`OrganizrAuthLayer`] middleware, its [`OrganizrAuth`] service and
-//! [`ResponseFuture`].
+//! [`OrganizrAuth`], the layer you configure; [`OrganizrAuthMiddleware`], the
+//! service it wraps around yours; and its [`ResponseFuture`].
 
 use std::fmt;
 use std::future::{Future, Ready, ready};
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll};
 
+use axum_core::body::Body;
+use bytes::Bytes;
 use http::request::Parts;
 use http::{Request, Response};
 use organizr_auth_core::{
-    Authentication, Authenticator, GroupLevel, Identity, Peer, Policy, Rejection, RequestHead,
-    Verdict,
+    Admission, Authentication, Authenticator, GroupLevel, Identity, Peer, Policy, Rejection,
+    RequestHead, Verdict,
 };
 use pin_project_lite::pin_project;
 use tower_layer::Layer;
@@ -47,7 +49,7 @@ where
 ///
 /// That works for axum's `Body`, `String`, and `http_body_util::Full<Bytes>`.
 /// For a body type without `From<String>`, give the layer an
-/// [`on_rejection`](OrganizrAuthLayer::on_rejection) closure.
+/// [`on_rejection`](OrganizrAuth::on_rejection) closure.
 #[derive(Debug, Clone, Copy, Default)]
 #[non_exhaustive]
 pub struct DefaultOnRejection;
@@ -58,49 +60,58 @@ impl<B: From<String>> OnRejection<B> for DefaultOnRejection {
     }
 }
 
-/// Marks requests that went through an [`OrganizrAuthLayer`]; lets the
-/// extractors build the same rejections the layer does. Private, so nothing
-/// else can insert it.
+/// The layer's rejection handler, for the extractors: the same answer the
+/// layer would give, as an axum response.
+pub(crate) type ExtractorResponder =
+    Arc<dyn Fn(Rejection, &Parts) -> axum_core::response::Response + Send + Sync>;
+
+/// What the layer leaves next to the [`Admission`] for the extractors.
+/// Private, so nothing else can insert it.
 #[derive(Clone)]
 pub(crate) struct LayerContext {
-    pub(crate) authenticator: Arc<Authenticator>,
+    pub(crate) responder: ExtractorResponder,
 }
 
-/// A tower [`Layer`] that authenticates every request with core's
-/// [`Authenticator::process`] and enforces a [`Policy`].
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The tower [`Layer`] you configure: it authenticates every request with
+/// core's [`Authenticator::admit`] and enforces a [`Policy`].
 ///
-/// For each request the service it builds:
+/// For each request the [`OrganizrAuthMiddleware`] it builds:
 ///
 /// 1. finds the socket [`Peer`] with its [`PeerLookup`] (by default
 ///    [`default_peer`](crate::default_peer): axum's `ConnectInfo`, a
 ///    [`UnixPeer`](crate::UnixPeer) or a core [`Peer`] extension); none means
 ///    [`Peer::Unknown`] and one warning per layer;
-/// 2. calls [`Authenticator::process`], which removes identity headers sent by
-///    untrusted peers, resolves the credentials once, checks the policy and,
-///    if asked, writes the downstream identity headers;
-/// 3. on [`Verdict::Allow`], inserts the [`Authentication`] into the
-///    request's extensions (and removes any bare [`Identity`] extension, which
-///    something else may have put there) and calls
-///    the inner service; on [`Verdict::Reject`], answers with the rejection (a
-///    401, 403 or login redirect, as core decided) without calling it.
+/// 2. calls [`Authenticator::admit`], which resolves the credentials once,
+///    removes the identity headers the handler must not see, checks the
+///    policy and, if asked, writes the downstream identity headers;
+/// 3. on [`Verdict::Allow`], inserts the [`Admission`] into the request's
+///    extensions (and removes any bare [`Identity`] or [`Authentication`]
+///    extension, which something else may have put there) and calls the inner
+///    service; on [`Verdict::Reject`], answers with the rejection (a 401, 403
+///    or login redirect, as core decided) without calling it. The extractors
+///    answer their own refusals with the same [`on_rejection`](Self::on_rejection)
+///    handler.
 ///
-/// By default the layer requires a logged-in user ([`GroupLevel::LOGGED_IN`]);
+/// By default the layer requires a logged-in user ([`Policy::default`]);
 /// [`require`](Self::require), [`pass_through`](Self::pass_through) and
 /// [`policy`](Self::policy) change that.
 ///
 /// # Bodies
 /// The service accepts any request body. Its response body is the inner
-/// service's; the default rejection needs `ResBody: From<String>` (axum's
-/// `Body`, `String`, `Full<Bytes>`). Other body types need an
-/// [`on_rejection`](Self::on_rejection) closure that builds them.
+/// service's, any `http_body::Body<Data = Bytes>` (axum's `Body`, `String`,
+/// `Full<Bytes>`, tonic's); the default rejection also needs `From<String>`.
+/// Other body types need an [`on_rejection`](Self::on_rejection) closure that
+/// builds them.
 ///
 /// # Stacking
 /// An app-wide pass-through layer plus stricter [`Router::route_layer`]s is
 /// fine: an inner layer built from the same [`Authenticator`] (the same `Arc`)
-/// reuses the outer layer's [`Authentication`] and only applies its own policy
-/// (core's [`Authenticator::process_resolved`]), so downstream headers written
-/// by the outer layer are never mistaken for a proxy's. Layers built from
-/// different authenticators each decide on their own.
+/// reuses the outer layer's [`Admission`] and only applies its own policy
+/// (core decides that, see [`organizr_auth_core::decision`]), so downstream
+/// headers written by the outer layer are never mistaken for a proxy's. Layers
+/// built from different authenticators each decide on their own.
 ///
 /// [`Router::route_layer`]: https://docs.rs/axum/0.8/axum/struct.Router.html#method.route_layer
 ///
@@ -115,11 +126,11 @@ pub(crate) struct LayerContext {
 /// use hyper::body::Incoming;
 /// use hyper_util::{rt::TokioIo, service::TowerToHyperService};
 /// use organizr_auth_core::{Authenticator, Config, Peer};
-/// use organizr_auth_tower::OrganizrAuthLayer;
+/// use organizr_auth_tower::OrganizrAuth;
 /// use tower::{ServiceBuilder, service_fn};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-/// let auth = OrganizrAuthLayer::new(Authenticator::new(Config::from_env()?));
+/// let auth = OrganizrAuth::new(Authenticator::new(Config::from_env()?));
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 /// loop {
 ///     let (stream, remote) = listener.accept().await?;
@@ -150,14 +161,14 @@ pub(crate) struct LayerContext {
 /// use axum::{Router, body::Body, extract::ConnectInfo, routing::get};
 /// use http::{Request, StatusCode};
 /// use organizr_auth_core::{Authenticator, Config, GroupLevel, Secret, TrustedProxies};
-/// use organizr_auth_tower::OrganizrAuthLayer;
+/// use organizr_auth_tower::OrganizrAuth;
 /// use tower::ServiceExt;
 ///
 /// let config = Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)
 ///     .trusted_proxies("127.0.0.1".parse::<TrustedProxies>()?);
 /// let app = Router::new()
 ///     .route("/", get(|| async { "welcome" }))
-///     .layer(OrganizrAuthLayer::new(Authenticator::new(config)).require(GroupLevel::LOGGED_IN));
+///     .layer(OrganizrAuth::new(Authenticator::new(config)).require(GroupLevel::LOGGED_IN));
 ///
 /// // What `into_make_service_with_connect_info::<SocketAddr>()` inserts.
 /// let proxy = ConnectInfo("127.0.0.1:50000".parse::<SocketAddr>()?);
@@ -169,7 +180,7 @@ pub(crate) struct LayerContext {
 /// # Ok(())
 /// # }
 /// ```
-pub struct OrganizrAuthLayer<P = DefaultPeerLookup, R = DefaultOnRejection> {
+pub struct OrganizrAuth<P = DefaultPeerLookup, R = DefaultOnRejection> {
     authenticator: Arc<Authenticator>,
     policy: Policy,
     peer_lookup: P,
@@ -177,10 +188,12 @@ pub struct OrganizrAuthLayer<P = DefaultPeerLookup, R = DefaultOnRejection> {
     /// Whether the missing-peer warning was logged; shared by every service
     /// this layer (or a clone of it) builds.
     warned: Arc<AtomicBool>,
+    /// `on_rejection` as the extractors call it, made on the first request.
+    responder: Arc<OnceLock<ExtractorResponder>>,
 }
 
-impl OrganizrAuthLayer {
-    /// A layer that requires a logged-in user ([`GroupLevel::LOGGED_IN`]),
+impl OrganizrAuth {
+    /// A layer that requires a logged-in user ([`Policy::default`]),
     /// finds peers with [`DefaultPeerLookup`] and answers rejections with
     /// [`DefaultOnRejection`].
     ///
@@ -189,15 +202,16 @@ impl OrganizrAuthLayer {
     pub fn new(authenticator: impl Into<Arc<Authenticator>>) -> Self {
         Self {
             authenticator: authenticator.into(),
-            policy: Policy::require(GroupLevel::LOGGED_IN),
+            policy: Policy::default(),
             peer_lookup: DefaultPeerLookup,
             on_rejection: DefaultOnRejection,
             warned: Arc::new(AtomicBool::new(false)),
+            responder: Arc::new(OnceLock::new()),
         }
     }
 }
 
-impl<P, R> OrganizrAuthLayer<P, R> {
+impl<P, R> OrganizrAuth<P, R> {
     /// Refuses requests below `level`: anonymous ones with 401 (or a login
     /// redirect), authenticated ones with 403. Keeps the downstream-headers
     /// setting.
@@ -211,7 +225,7 @@ impl<P, R> OrganizrAuthLayer<P, R> {
     /// use axum::{Router, body::Body, extract::ConnectInfo, routing::get};
     /// use http::{Request, StatusCode};
     /// use organizr_auth_core::{Authenticator, Config, GroupLevel, Secret, TrustedProxies};
-    /// use organizr_auth_tower::OrganizrAuthLayer;
+    /// use organizr_auth_tower::OrganizrAuth;
     /// use tower::ServiceExt;
     ///
     /// // The proxy sends the user's level in `Remote-Group-Id`.
@@ -220,7 +234,7 @@ impl<P, R> OrganizrAuthLayer<P, R> {
     ///     .proxy_group_header("Remote-Group-Id")?;
     /// let app = Router::new()
     ///     .route("/admin", get(|| async { "settings" }))
-    ///     .layer(OrganizrAuthLayer::new(Authenticator::new(config)).require(GroupLevel::ADMIN));
+    ///     .layer(OrganizrAuth::new(Authenticator::new(config)).require(GroupLevel::ADMIN));
     ///
     /// let proxy = ConnectInfo("127.0.0.1:50000".parse::<SocketAddr>()?);
     /// let as_level = |level: &str| {
@@ -236,34 +250,33 @@ impl<P, R> OrganizrAuthLayer<P, R> {
     /// # }
     /// ```
     pub fn require(mut self, level: GroupLevel) -> Self {
-        self.policy =
-            Policy::require(level).with_downstream_headers(self.policy.downstream_headers());
+        self.policy = self.policy.with_required(level);
         self
     }
 
     /// Never refuses a request: only removes spoofed identity headers and
-    /// attaches the [`Authentication`] for handlers and extractors. Keeps the
+    /// attaches the [`Admission`] for handlers and extractors. Keeps the
     /// downstream-headers setting.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// use axum::{Extension, Router, body::Body, routing::get};
+    /// use axum::{Router, body::Body, routing::get};
     /// use http::{Request, StatusCode};
     /// use http_body_util::BodyExt;
-    /// use organizr_auth_core::{Authentication, Authenticator, Config, Secret};
-    /// use organizr_auth_tower::OrganizrAuthLayer;
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// use organizr_auth_tower::{OrganizrAuth, OrganizrAuthentication};
     /// use tower::ServiceExt;
     ///
     /// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?));
     /// let app = Router::new()
-    ///     .route("/", get(|Extension(who): Extension<Authentication>| async move {
+    ///     .route("/", get(|who: OrganizrAuthentication| async move {
     ///         match who.identity() {
     ///             Some(user) => format!("hello {}", user.username),
     ///             None => "hello stranger".to_owned(),
     ///         }
     ///     }))
-    ///     .layer(OrganizrAuthLayer::new(auth).pass_through());
+    ///     .layer(OrganizrAuth::new(auth).pass_through());
     ///
     /// // No peer information at all: treated as untrusted, the header is removed.
     /// let request = Request::get("/").header("remote-user", "admin").body(Body::empty())?;
@@ -274,8 +287,7 @@ impl<P, R> OrganizrAuthLayer<P, R> {
     /// # }
     /// ```
     pub fn pass_through(mut self) -> Self {
-        self.policy =
-            Policy::pass_through().with_downstream_headers(self.policy.downstream_headers());
+        self.policy = self.policy.with_required(GroupLevel::GUEST);
         self
     }
 
@@ -283,10 +295,10 @@ impl<P, R> OrganizrAuthLayer<P, R> {
     ///
     /// ```
     /// use organizr_auth_core::{Authenticator, Config, GroupLevel, Policy, Secret};
-    /// use organizr_auth_tower::OrganizrAuthLayer;
+    /// use organizr_auth_tower::OrganizrAuth;
     ///
     /// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?));
-    /// let layer = OrganizrAuthLayer::new(auth)
+    /// let layer = OrganizrAuth::new(auth)
     ///     .policy(Policy::require(GroupLevel::POWER_USER).with_downstream_headers(true));
     /// assert_eq!(layer.current_policy(), Policy::require(GroupLevel::POWER_USER).with_downstream_headers(true));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -311,7 +323,7 @@ impl<P, R> OrganizrAuthLayer<P, R> {
     /// use http::{HeaderMap, Request};
     /// use http_body_util::BodyExt;
     /// use organizr_auth_core::{Authenticator, Config, Secret, TrustedProxies};
-    /// use organizr_auth_tower::OrganizrAuthLayer;
+    /// use organizr_auth_tower::OrganizrAuth;
     /// use tower::ServiceExt;
     ///
     /// let config = Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)
@@ -322,7 +334,7 @@ impl<P, R> OrganizrAuthLayer<P, R> {
     /// };
     /// let app = Router::new()
     ///     .route("/", get(legacy))
-    ///     .layer(OrganizrAuthLayer::new(Authenticator::new(config)).downstream_headers(true));
+    ///     .layer(OrganizrAuth::new(Authenticator::new(config)).downstream_headers(true));
     ///
     /// let proxy = ConnectInfo("127.0.0.1:50000".parse::<SocketAddr>()?);
     /// let request = Request::get("/")
@@ -353,12 +365,12 @@ impl<P, R> OrganizrAuthLayer<P, R> {
     /// use axum::{Router, body::Body, extract::ConnectInfo, routing::get};
     /// use http::{Extensions, Request, StatusCode};
     /// use organizr_auth_core::{Authenticator, Config, Peer, Secret, TrustedProxies};
-    /// use organizr_auth_tower::OrganizrAuthLayer;
+    /// use organizr_auth_tower::OrganizrAuth;
     /// use tower::ServiceExt;
     ///
     /// let config = Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)
     ///     .trusted_proxies("127.0.0.1".parse::<TrustedProxies>()?);
-    /// let layer = OrganizrAuthLayer::new(Authenticator::new(config)).peer_lookup(|ext: &Extensions| {
+    /// let layer = OrganizrAuth::new(Authenticator::new(config)).peer_lookup(|ext: &Extensions| {
     ///     ext.get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| Peer::Tcp(*addr))
     /// });
     /// let app = Router::new().route("/", get(|| async { "hi" })).layer(layer);
@@ -369,16 +381,17 @@ impl<P, R> OrganizrAuthLayer<P, R> {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn peer_lookup<L>(self, lookup: L) -> OrganizrAuthLayer<L, R>
+    pub fn peer_lookup<L>(self, lookup: L) -> OrganizrAuth<L, R>
     where
         L: PeerLookup,
     {
-        OrganizrAuthLayer {
+        OrganizrAuth {
             authenticator: self.authenticator,
             policy: self.policy,
             peer_lookup: lookup,
             on_rejection: self.on_rejection,
             warned: self.warned,
+            responder: self.responder,
         }
     }
 
@@ -394,11 +407,11 @@ impl<P, R> OrganizrAuthLayer<P, R> {
     /// use http::{Request, StatusCode, request::Parts};
     /// use http_body_util::BodyExt;
     /// use organizr_auth_core::{Authenticator, Config, Rejection, Secret};
-    /// use organizr_auth_tower::OrganizrAuthLayer;
+    /// use organizr_auth_tower::OrganizrAuth;
     /// use tower::ServiceExt;
     ///
     /// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?));
-    /// let layer = OrganizrAuthLayer::new(auth).on_rejection(|rejection: Rejection, _: &Parts| -> Response {
+    /// let layer = OrganizrAuth::new(auth).on_rejection(|rejection: Rejection, _: &Parts| -> Response {
     ///     let mut response = (rejection.status(), Html("<h1>Please sign in to Organizr</h1>")).into_response();
     ///     // Keep WWW-Authenticate and Location; our Content-Type wins.
     ///     for (name, value) in rejection.headers().filter(|(n, _)| n != http::header::CONTENT_TYPE) {
@@ -416,16 +429,18 @@ impl<P, R> OrganizrAuthLayer<P, R> {
     /// # Ok(())
     /// # }
     /// ```
-    pub fn on_rejection<H, B>(self, handler: H) -> OrganizrAuthLayer<P, H>
+    pub fn on_rejection<H, B>(self, handler: H) -> OrganizrAuth<P, H>
     where
         H: Fn(Rejection, &Parts) -> Response<B>,
     {
-        OrganizrAuthLayer {
+        OrganizrAuth {
             authenticator: self.authenticator,
             policy: self.policy,
             peer_lookup: self.peer_lookup,
             on_rejection: handler,
             warned: self.warned,
+            // A new handler: the extractors must use it too.
+            responder: Arc::new(OnceLock::new()),
         }
     }
 
@@ -440,7 +455,7 @@ impl<P, R> OrganizrAuthLayer<P, R> {
     }
 }
 
-impl<P: Clone, R: Clone> Clone for OrganizrAuthLayer<P, R> {
+impl<P: Clone, R: Clone> Clone for OrganizrAuth<P, R> {
     fn clone(&self) -> Self {
         Self {
             authenticator: Arc::clone(&self.authenticator),
@@ -448,13 +463,14 @@ impl<P: Clone, R: Clone> Clone for OrganizrAuthLayer<P, R> {
             peer_lookup: self.peer_lookup.clone(),
             on_rejection: self.on_rejection.clone(),
             warned: Arc::clone(&self.warned),
+            responder: Arc::clone(&self.responder),
         }
     }
 }
 
-impl<P, R> fmt::Debug for OrganizrAuthLayer<P, R> {
+impl<P, R> fmt::Debug for OrganizrAuth<P, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OrganizrAuthLayer")
+        f.debug_struct("OrganizrAuth")
             .field("authenticator", &self.authenticator)
             .field("policy", &self.policy)
             .field("peer_lookup", &std::any::type_name::<P>())
@@ -463,25 +479,25 @@ impl<P, R> fmt::Debug for OrganizrAuthLayer<P, R> {
     }
 }
 
-impl<S, P: Clone, R: Clone> Layer<S> for OrganizrAuthLayer<P, R> {
-    type Service = OrganizrAuth<S, P, R>;
+impl<S, P: Clone, R: Clone> Layer<S> for OrganizrAuth<P, R> {
+    type Service = OrganizrAuthMiddleware<S, P, R>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        OrganizrAuth {
+        OrganizrAuthMiddleware {
             inner,
             layer: self.clone(),
         }
     }
 }
 
-/// The service an [`OrganizrAuthLayer`] wraps around `S`. See the layer for
-/// what it does.
-pub struct OrganizrAuth<S, P = DefaultPeerLookup, R = DefaultOnRejection> {
+/// The service an [`OrganizrAuth`] wraps around `S`. See [`OrganizrAuth`]
+/// for what it does.
+pub struct OrganizrAuthMiddleware<S, P = DefaultPeerLookup, R = DefaultOnRejection> {
     inner: S,
-    layer: OrganizrAuthLayer<P, R>,
+    layer: OrganizrAuth<P, R>,
 }
 
-impl<S, P, R> OrganizrAuth<S, P, R> {
+impl<S, P, R> OrganizrAuthMiddleware<S, P, R> {
     /// The wrapped service.
     pub fn get_ref(&self) -> &S {
         &self.inner
@@ -498,7 +514,7 @@ impl<S, P, R> OrganizrAuth<S, P, R> {
     }
 }
 
-impl<S: Clone, P: Clone, R: Clone> Clone for OrganizrAuth<S, P, R> {
+impl<S: Clone, P: Clone, R: Clone> Clone for OrganizrAuthMiddleware<S, P, R> {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone(),
@@ -507,16 +523,16 @@ impl<S: Clone, P: Clone, R: Clone> Clone for OrganizrAuth<S, P, R> {
     }
 }
 
-impl<S: fmt::Debug, P, R> fmt::Debug for OrganizrAuth<S, P, R> {
+impl<S: fmt::Debug, P, R> fmt::Debug for OrganizrAuthMiddleware<S, P, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OrganizrAuth")
+        f.debug_struct("OrganizrAuthMiddleware")
             .field("inner", &self.inner)
             .field("layer", &self.layer)
             .finish()
     }
 }
 
-impl<S, P, R> OrganizrAuth<S, P, R>
+impl<S, P, R> OrganizrAuthMiddleware<S, P, R>
 where
     P: PeerLookup,
 {
@@ -538,11 +554,13 @@ where
     }
 }
 
-impl<S, P, R, ReqBody, ResBody> Service<Request<ReqBody>> for OrganizrAuth<S, P, R>
+impl<S, P, R, ReqBody, ResBody> Service<Request<ReqBody>> for OrganizrAuthMiddleware<S, P, R>
 where
     S: Service<Request<ReqBody>, Response = Response<ResBody>>,
     P: PeerLookup,
-    R: OnRejection<ResBody>,
+    R: OnRejection<ResBody> + Clone + Send + Sync + 'static,
+    ResBody: http_body::Body<Data = Bytes> + Send + 'static,
+    ResBody::Error: Into<BoxError>,
 {
     type Response = Response<ResBody>;
     type Error = S::Error;
@@ -554,37 +572,23 @@ where
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
         let (mut parts, body) = request.into_parts();
-        let authenticator = &self.layer.authenticator;
-        // An outer layer with the same authenticator already sanitised and
-        // resolved this request: reuse its result rather than deciding again
-        // on headers it may have rewritten (downstream headers).
-        let resolved = parts
-            .extensions
-            .get::<LayerContext>()
-            .filter(|outer| Arc::ptr_eq(&outer.authenticator, authenticator))
-            .and_then(|_| parts.extensions.get::<Authentication>().cloned());
-        let verdict = match resolved {
-            Some(auth) => {
-                let head = RequestHead {
-                    method: parts.method.as_str(),
-                    query: parts.uri.query(),
-                    headers: &mut parts.headers,
-                };
-                authenticator.process_resolved(head, auth, self.layer.policy)
-            }
-            None => {
-                let peer = self.peer(&parts);
-                let head = RequestHead {
-                    method: parts.method.as_str(),
-                    query: parts.uri.query(),
-                    headers: &mut parts.headers,
-                };
-                authenticator.process(head, &peer, self.layer.policy)
-            }
-        };
+        let peer = self.peer(&parts);
+        // Core decides everything, including whether an outer layer's
+        // admission (if any) can be reused.
+        let verdict = self.layer.authenticator.admit(
+            RequestHead {
+                method: parts.method.as_str(),
+                query: parts.uri.query(),
+                headers: &mut parts.headers,
+            },
+            peer,
+            self.layer.policy,
+            parts.extensions.get::<Admission>(),
+        );
         match verdict {
-            Verdict::Allow(authentication) => {
-                attach(&mut parts, &self.layer.authenticator, authentication);
+            Verdict::Allow(admission) => {
+                let responder = self.responder();
+                attach(&mut parts, admission, responder);
                 ResponseFuture::called(self.inner.call(Request::from_parts(parts, body)))
             }
             Verdict::Reject(rejection) => {
@@ -594,17 +598,35 @@ where
     }
 }
 
-/// Puts the verdict into the request's extensions, replacing whatever an
+impl<S, P, R> OrganizrAuthMiddleware<S, P, R> {
+    /// The layer's rejection handler as the extractors call it, built once per
+    /// layer.
+    fn responder<ResBody>(&self) -> ExtractorResponder
+    where
+        R: OnRejection<ResBody> + Clone + Send + Sync + 'static,
+        ResBody: http_body::Body<Data = Bytes> + Send + 'static,
+        ResBody::Error: Into<BoxError>,
+    {
+        let responder = self.layer.responder.get_or_init(|| {
+            let handler = self.layer.on_rejection.clone();
+            Arc::new(move |rejection: Rejection, parts: &Parts| {
+                handler.on_rejection(rejection, parts).map(Body::new)
+            })
+        });
+        Arc::clone(responder)
+    }
+}
+
+/// Puts the admission into the request's extensions, replacing whatever an
 /// earlier layer put there.
-fn attach(parts: &mut Parts, authenticator: &Arc<Authenticator>, authentication: Authentication) {
-    // The identity lives inside the `Authentication` only: a copy of its own
-    // would cost several allocations per request. An `Identity` that something
-    // before the layer inserted must not pass for a verified one.
+fn attach(parts: &mut Parts, admission: Admission, responder: ExtractorResponder) {
+    // Only the admission carries an identity: an `Identity` or
+    // `Authentication` that something before the layer inserted must not pass
+    // for a verified one.
     parts.extensions.remove::<Identity>();
-    parts.extensions.insert(authentication);
-    parts.extensions.insert(LayerContext {
-        authenticator: Arc::clone(authenticator),
-    });
+    parts.extensions.remove::<Authentication>();
+    parts.extensions.insert(admission);
+    parts.extensions.insert(LayerContext { responder });
 }
 
 pin_project! {

@@ -5,24 +5,39 @@
 //!
 //! Core makes every decision (which credential counts, which proxy is trusted,
 //! which headers are removed, 401 versus 403 versus a login redirect); this
-//! crate only finds the socket peer, calls
-//! [`Authenticator::process`] and translates the verdict into tower and axum
-//! types, so it behaves exactly like the other adapters.
+//! crate only finds the socket peer, calls [`Authenticator::admit`] (and, in
+//! extractors, [`Admission::require`]) and translates the verdict into tower
+//! and axum types, so it behaves exactly like the other adapters.
 //!
-//! - [`OrganizrAuthLayer`] wraps any `Service<http::Request<B>>`: an axum
+//! # Names
+//! | name | what it is | actix-web's crate |
+//! |---|---|---|
+//! | [`OrganizrAuth`] | the layer you configure and attach | the same name, a `Transform` |
+//! | [`OrganizrAuthMiddleware`] | the service it wraps around yours | the same name |
+//! | [`OrganizrUser`], [`RequireLevel`], [`OrganizrAuthentication`] | extractors | the same names |
+//! | [`ExtractorRejection`] | an extractor's error: the layer's rejection, or a missing layer (500) | the same name |
+//!
+//! Core's words for outcomes (`Authentication`, `Refusal`, `Denial`,
+//! `Rejection`, `Verdict`, `Admission`) are explained at the top of
+//! [`organizr_auth_core`].
+//!
+//! - [`OrganizrAuth`] wraps any `Service<http::Request<B>>`: an axum
 //!   `Router` (with [`Router::layer`] or per route with
 //!   [`Router::route_layer`]), a `tower::ServiceBuilder` stack, or a plain
-//!   hyper service. It [requires](OrganizrAuthLayer::require) a group level,
-//!   or [passes everything through](OrganizrAuthLayer::pass_through) and only
+//!   hyper service. It [requires](OrganizrAuth::require) a group level,
+//!   or [passes everything through](OrganizrAuth::pass_through) and only
 //!   attaches the identity; it can write
-//!   [downstream headers](OrganizrAuthLayer::downstream_headers) and use a
-//!   custom [rejection response](OrganizrAuthLayer::on_rejection) or
-//!   [peer lookup](OrganizrAuthLayer::peer_lookup).
-//! - Allowed requests carry the [`Authentication`] in their extensions
-//!   (`Extension<Authentication>` in axum); a bare [`Identity`] extension is
-//!   removed, so none can pass for a verified one.
+//!   [downstream headers](OrganizrAuth::downstream_headers) and use a
+//!   custom [rejection response](OrganizrAuth::on_rejection) or
+//!   [peer lookup](OrganizrAuth::peer_lookup).
+//! - Allowed requests carry core's [`Admission`] in their extensions; a bare
+//!   [`Identity`] or [`Authentication`] extension is removed, so none can pass
+//!   for a verified one.
 //! - [`OrganizrUser`], `Option<OrganizrUser>`, [`RequireLevel<L>`](RequireLevel)
-//!   and its aliases ([`Admin`], ...) extract it in axum handlers.
+//!   and its aliases ([`Admin`], ...) extract the user in axum handlers;
+//!   [`OrganizrAuthentication`] hands over the whole [`Authentication`].
+//!   Their refusals are the layer's, answered by its
+//!   [`on_rejection`](OrganizrAuth::on_rejection) handler.
 //!
 //! ```
 //! # #[cfg(not(feature = "axum"))] fn main() {} // needs the `axum` feature
@@ -33,7 +48,7 @@
 //! use axum::{Router, body::Body, extract::ConnectInfo, routing::get};
 //! use http::{Request, StatusCode};
 //! use organizr_auth_core::{Authenticator, Config, GroupLevel, Secret, TrustedProxies};
-//! use organizr_auth_tower::{Admin, OrganizrAuthLayer, OrganizrUser};
+//! use organizr_auth_tower::{Admin, OrganizrAuth, OrganizrUser};
 //! use tower::ServiceExt;
 //!
 //! let config = Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)
@@ -45,7 +60,7 @@
 //!     .route("/me", get(|OrganizrUser(me): OrganizrUser| async move { me.username }))
 //!     // Everyone may reach /public; it still sees verified identities only.
 //!     .route("/public", get(|user: Option<OrganizrUser>| async move { format!("{}", user.is_some()) }))
-//!     .layer(OrganizrAuthLayer::new(auth).pass_through());
+//!     .layer(OrganizrAuth::new(auth).pass_through());
 //!
 //! // In production: axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).
 //! let proxy = ConnectInfo("127.0.0.1:50000".parse::<SocketAddr>()?);
@@ -74,7 +89,7 @@
 //!   axum's `ConnectInfo` and [`UnixPeer`] works with
 //!   `into_make_service_with_connect_info`. Without it the crate depends on
 //!   `axum-core` only (the extractors still work); insert a [`Peer`] per
-//!   request or pass a [`peer_lookup`](OrganizrAuthLayer::peer_lookup) closure
+//!   request or pass a [`peer_lookup`](OrganizrAuth::peer_lookup) closure
 //!   that reads `ConnectInfo` yourself.
 //!
 //! # Security
@@ -104,7 +119,7 @@
 //! - **Rejections say nothing.** Bodies give the status only; the reason goes
 //!   to `tracing` (core logs every decision) and to
 //!   [`Rejection::denial`](organizr_auth_core::Rejection::denial) for a custom
-//!   [`on_rejection`](OrganizrAuthLayer::on_rejection), which should not put it
+//!   [`on_rejection`](OrganizrAuth::on_rejection), which should not put it
 //!   in the body either.
 //! - Read the `# Security` sections of [`organizr_auth_core`] too: tokens live
 //!   until they expire, and a short `organizrHash` can be guessed offline.
@@ -121,12 +136,16 @@ pub mod layer;
 pub mod peer;
 
 pub use extract::{
-    Admin, AuthRejection, CoAdmin, OrganizrUser, PowerUser, RequireLevel, SuperUser,
+    Admin, CoAdmin, ExtractorRejection, OrganizrAuthentication, OrganizrUser, PowerUser,
+    RequireLevel, SuperUser,
 };
-pub use layer::{DefaultOnRejection, OnRejection, OrganizrAuth, OrganizrAuthLayer, ResponseFuture};
+pub use layer::{
+    DefaultOnRejection, OnRejection, OrganizrAuth, OrganizrAuthMiddleware, ResponseFuture,
+};
 pub use organizr_auth_core;
 pub use organizr_auth_core::{
-    Authentication, Authenticator, Denial, GroupLevel, Identity, Peer, Policy, Rejection,
+    Admission, Authentication, Authenticator, Denial, GroupLevel, Identity, Peer, Policy,
+    Rejection, UserLevel,
 };
 pub use peer::{DefaultPeerLookup, PeerLookup, UnixPeer, default_peer};
 

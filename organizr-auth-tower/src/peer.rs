@@ -4,7 +4,7 @@
 //! for the [`Peer`] the server's socket saw, and the lookup only gets the
 //! request's [`Extensions`], which a client cannot write.
 //!
-//! [`DefaultPeerLookup`] (what [`OrganizrAuthLayer::new`] uses) finds, in this
+//! [`DefaultPeerLookup`] (what [`OrganizrAuth::new`] uses) finds, in this
 //! order:
 //!
 //! 1. a core [`Peer`] inserted by the server (any server: plain hyper,
@@ -22,7 +22,7 @@
 //! When none is there the request is treated as [`Peer::Unknown`], which no
 //! trusted-proxy list trusts, and the layer logs one warning.
 //!
-//! [`OrganizrAuthLayer::new`]: crate::OrganizrAuthLayer::new
+//! [`OrganizrAuth::new`]: crate::OrganizrAuth::new
 
 use http::Extensions;
 use organizr_auth_core::Peer;
@@ -69,7 +69,7 @@ where
     }
 }
 
-/// The lookup [`OrganizrAuthLayer::new`](crate::OrganizrAuthLayer::new) uses:
+/// The lookup [`OrganizrAuth::new`](crate::OrganizrAuth::new) uses:
 /// [`default_peer`].
 #[derive(Debug, Clone, Copy, Default)]
 #[non_exhaustive]
@@ -140,12 +140,12 @@ pub fn default_peer(extensions: &Extensions) -> Option<Peer> {
 /// # async fn serve() -> Result<(), Box<dyn std::error::Error>> {
 /// use axum::{Router, routing::get};
 /// use organizr_auth_core::{Authenticator, Config};
-/// use organizr_auth_tower::{OrganizrAuthLayer, OrganizrUser, UnixPeer};
+/// use organizr_auth_tower::{OrganizrAuth, OrganizrUser, UnixPeer};
 ///
 /// let config = Config::from_env()?; // e.g. ORGANIZR_TRUSTED_PROXIES="@"
 /// let app = Router::new()
 ///     .route("/", get(|OrganizrUser(user): OrganizrUser| async move { user.username }))
-///     .layer(OrganizrAuthLayer::new(Authenticator::new(config)));
+///     .layer(OrganizrAuth::new(Authenticator::new(config)));
 ///
 /// let listener = tokio::net::UnixListener::bind("/run/myapp/http.sock")?;
 /// axum::serve(listener, app.into_make_service_with_connect_info::<UnixPeer>()).await?;

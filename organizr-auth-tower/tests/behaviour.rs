@@ -1,7 +1,8 @@
 //! Core's shared behaviour table, run through the layer: in an axum `Router`
 //! (peer given as axum's `ConnectInfo`, as a served app gets it, and as a core
-//! `Peer` extension) and around a bare `tower::service_fn` with a `String`
-//! body. Every failing case is reported at once.
+//! `Peer` extension), with the table's extractors and stacked layers, and
+//! around a bare `tower::service_fn` with a `String` body (the layer-only
+//! cases). Every failing case is reported at once.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -12,14 +13,18 @@
 mod common;
 
 use std::convert::Infallible;
+use std::sync::Arc;
 
 use axum::body::Body;
-use axum::routing::any;
+use axum::routing::{MethodRouter, any};
 use axum::{Extension, Router};
+use http::request::Parts;
 use http::{HeaderMap, Request, Response};
-use organizr_auth_core::testkit::{self, Case};
-use organizr_auth_core::{Authentication, Authenticator, Identity, Peer};
-use organizr_auth_tower::{OrganizrAuthLayer, UnixPeer};
+use organizr_auth_core::{Admission, Authentication, Authenticator, Identity, Peer, Rejection};
+use organizr_auth_testkit::{self as testkit, CUSTOM_REJECTION_HEADER, Case, Extractor, Route};
+use organizr_auth_tower::{
+    Admin, OrganizrAuth, OrganizrAuthentication, OrganizrUser, RequireLevel, UnixPeer,
+};
 use tower::{ServiceBuilder, ServiceExt, service_fn};
 
 /// How the test hands the socket peer to the layer.
@@ -80,16 +85,71 @@ fn echo(auth: &Authentication, identity: Option<&Identity>, headers: &HeaderMap)
 }
 
 async fn handler(
-    Extension(auth): Extension<Authentication>,
+    OrganizrAuthentication(auth): OrganizrAuthentication,
     identity: Option<Extension<Identity>>,
     headers: HeaderMap,
 ) -> String {
     echo(&auth, identity.as_ref().map(|Extension(i)| i), &headers)
 }
 
+fn user_echo(user: Option<Identity>, headers: &HeaderMap) -> String {
+    let auth = match user {
+        Some(user) => Authentication::Authenticated(user),
+        None => Authentication::Anonymous { refused: None },
+    };
+    echo(&auth, None, headers)
+}
+
+/// The route's handler: the table's extractor, or the plain echo.
+fn route_handler(route: Route) -> MethodRouter {
+    match route {
+        Route::Layer(_) | Route::Stacked { .. } => any(handler),
+        Route::Extractor(Extractor::User) => {
+            any(|OrganizrUser(u): OrganizrUser, h: HeaderMap| async move { user_echo(Some(u), &h) })
+        }
+        Route::Extractor(Extractor::Admin) => {
+            any(|RequireLevel(u): Admin, h: HeaderMap| async move { user_echo(Some(u), &h) })
+        }
+        Route::Extractor(Extractor::Level4) => any(
+            |RequireLevel(u): RequireLevel<4>, h: HeaderMap| async move { user_echo(Some(u), &h) },
+        ),
+        Route::Extractor(Extractor::OptionalUser) => {
+            any(|u: Option<OrganizrUser>, h: HeaderMap| async move {
+                user_echo(u.map(OrganizrUser::into_inner), &h)
+            })
+        }
+    }
+}
+
+/// What the table's custom rejection handler answers.
+fn custom_rejection<B: Default>(rejection: Rejection, _: &Parts) -> Response<B> {
+    Response::builder()
+        .status(rejection.status())
+        .header(CUSTOM_REJECTION_HEADER, "handler")
+        .body(B::default())
+        .unwrap()
+}
+
 async fn run_router(case: &Case, via: PeerVia) -> Result<(), String> {
-    let layer = OrganizrAuthLayer::new(Authenticator::new(case.config())).policy(case.policy);
-    let app = Router::new().route("/protected", any(handler)).layer(layer);
+    let auth = Arc::new(Authenticator::new(case.config()));
+    let layer = |policy| OrganizrAuth::new(Arc::clone(&auth)).policy(policy);
+    let route = route_handler(case.route);
+    let app = match (case.route, case.custom_rejection) {
+        (Route::Stacked { outer, inner }, false) => Router::new()
+            .route("/protected", route)
+            .route_layer(layer(inner))
+            .layer(layer(outer)),
+        (Route::Stacked { outer, inner }, true) => Router::new()
+            .route("/protected", route)
+            .route_layer(layer(inner).on_rejection(custom_rejection::<Body>))
+            .layer(layer(outer).on_rejection(custom_rejection::<Body>)),
+        (_, false) => Router::new()
+            .route("/protected", route)
+            .layer(layer(case.policy())),
+        (_, true) => Router::new()
+            .route("/protected", route)
+            .layer(layer(case.policy()).on_rejection(custom_rejection::<Body>)),
+    };
     let response = app
         .oneshot(request(case, Body::empty(), via))
         .await
@@ -97,23 +157,39 @@ async fn run_router(case: &Case, via: PeerVia) -> Result<(), String> {
     case.check(&common::observe(response).await)
 }
 
+/// The layer-only cases around a bare `service_fn` (no axum, no extractors).
 async fn run_service_fn(case: &Case) -> Result<(), String> {
-    let layer = OrganizrAuthLayer::new(Authenticator::new(case.config())).policy(case.policy);
-    let service =
+    let Route::Layer(policy) = case.route else {
+        return Ok(());
+    };
+    let inner = service_fn(|req: Request<String>| async move {
+        let admission = req
+            .extensions()
+            .get::<Admission>()
+            .expect("layer attached the admission");
+        let body = echo(
+            admission.authentication(),
+            req.extensions().get::<Identity>(),
+            req.headers(),
+        );
+        Ok::<_, Infallible>(Response::new(body))
+    });
+    let layer = OrganizrAuth::new(Authenticator::new(case.config())).policy(policy);
+    let request = request(case, String::new(), PeerVia::Extension);
+    let response = if case.custom_rejection {
+        ServiceBuilder::new()
+            .layer(layer.on_rejection(custom_rejection::<String>))
+            .service(inner)
+            .oneshot(request)
+            .await
+    } else {
         ServiceBuilder::new()
             .layer(layer)
-            .service(service_fn(|req: Request<String>| async move {
-                let auth = req
-                    .extensions()
-                    .get::<Authentication>()
-                    .expect("layer attached the authentication");
-                let body = echo(auth, req.extensions().get::<Identity>(), req.headers());
-                Ok::<_, Infallible>(Response::new(body))
-            }));
-    let response = service
-        .oneshot(request(case, String::new(), PeerVia::Extension))
-        .await
-        .expect("infallible");
+            .service(inner)
+            .oneshot(request)
+            .await
+    }
+    .expect("infallible");
     let (parts, body) = response.into_parts();
     case.check(&common::observed_from(
         &parts.headers,
@@ -123,7 +199,7 @@ async fn run_service_fn(case: &Case) -> Result<(), String> {
 }
 
 fn report(what: &str, count: usize, failures: Vec<String>) {
-    assert!(count > 30, "{what}: the table has only {count} cases");
+    assert!(count > 60, "{what}: the table has only {count} cases");
     assert!(
         failures.is_empty(),
         "{what}: {} of {count} cases failed:\n{}",
@@ -179,4 +255,20 @@ fn table_covers_every_peer_kind() {
     assert!(has(|p| matches!(p, Peer::Unknown)));
     assert!(has(|p| matches!(p, Peer::Tcp(a) if a.is_ipv6())));
     assert!(has(|p| matches!(p, Peer::Tcp(a) if a.is_ipv4())));
+    let routes = |f: fn(&Case) -> bool| cases.iter().any(f);
+    assert!(routes(|c| matches!(c.route, Route::Stacked { .. })));
+    assert!(routes(
+        |c| c.custom_rejection && matches!(c.route, Route::Extractor(_))
+    ));
+    for e in [
+        Extractor::User,
+        Extractor::Admin,
+        Extractor::Level4,
+        Extractor::OptionalUser,
+    ] {
+        assert!(
+            cases.iter().any(|c| c.route == Route::Extractor(e)),
+            "{e:?}"
+        );
+    }
 }

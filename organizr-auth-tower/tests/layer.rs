@@ -22,13 +22,13 @@ use common::{EventCounter, body_text};
 use http::request::Parts;
 use http::{Extensions, Request, StatusCode};
 use http_body_util::Full;
-use organizr_auth_core::testkit::{self, ConfigKind};
 use organizr_auth_core::{
     Authentication, Authenticator, Denial, GroupLevel, Identity, Peer, Rejection, Source,
 };
+use organizr_auth_testkit::{self as testkit, ConfigKind};
 use organizr_auth_tower::{
-    Admin, AuthRejection, CoAdmin, OrganizrAuthLayer, OrganizrUser, PowerUser, RequireLevel,
-    UnixPeer,
+    Admin, CoAdmin, ExtractorRejection, OrganizrAuth, OrganizrAuthentication, OrganizrUser,
+    PowerUser, RequireLevel, UnixPeer,
 };
 use tower::{Layer, ServiceExt, service_fn};
 
@@ -59,7 +59,7 @@ fn admin_token() -> String {
     testkit::token("root", 0)
 }
 
-async fn who(Extension(auth): Extension<Authentication>) -> String {
+async fn who(OrganizrAuthentication(auth): OrganizrAuthentication) -> String {
     auth.identity()
         .map_or_else(|| "anonymous".to_owned(), |id| id.username.clone())
 }
@@ -70,9 +70,9 @@ fn routed_app() -> Router {
     let auth = standard();
     Router::new()
         .route("/admin", get(who))
-        .route_layer(OrganizrAuthLayer::new(Arc::clone(&auth)).require(GroupLevel::ADMIN))
+        .route_layer(OrganizrAuth::new(Arc::clone(&auth)).require(GroupLevel::ADMIN))
         .route("/public", get(who))
-        .layer(OrganizrAuthLayer::new(auth).pass_through())
+        .layer(OrganizrAuth::new(auth).pass_through())
 }
 
 #[tokio::test]
@@ -124,7 +124,7 @@ async fn route_layer_guards_only_its_routes() {
 async fn rejected_requests_never_reach_the_inner_service() {
     let calls = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&calls);
-    let service = OrganizrAuthLayer::new(standard())
+    let service = OrganizrAuth::new(standard())
         .require(GroupLevel::USER)
         .layer(service_fn(move |_req: Request<Body>| {
             counted.fetch_add(1, Ordering::SeqCst);
@@ -149,7 +149,7 @@ async fn rejected_requests_never_reach_the_inner_service() {
 
 #[tokio::test]
 async fn default_policy_requires_a_login() {
-    let layer = OrganizrAuthLayer::new(standard());
+    let layer = OrganizrAuth::new(standard());
     assert_eq!(layer.current_policy().required(), GroupLevel::LOGGED_IN);
     assert!(!layer.current_policy().downstream_headers());
     let app = Router::new().route("/", get(who)).layer(layer);
@@ -164,7 +164,7 @@ async fn default_policy_requires_a_login() {
 
 #[test]
 fn builders_keep_the_downstream_setting() {
-    let layer = OrganizrAuthLayer::new(standard())
+    let layer = OrganizrAuth::new(standard())
         .downstream_headers(true)
         .require(GroupLevel::ADMIN);
     assert_eq!(layer.current_policy().required(), GroupLevel::ADMIN);
@@ -174,7 +174,7 @@ fn builders_keep_the_downstream_setting() {
     assert!(layer.current_policy().downstream_headers());
     // Debug never needs the closures to be Debug.
     let debug = format!("{:?}", layer.peer_lookup(|_: &Extensions| None));
-    assert!(debug.contains("OrganizrAuthLayer"), "{debug}");
+    assert!(debug.contains("OrganizrAuth"), "{debug}");
 }
 
 #[tokio::test]
@@ -187,7 +187,7 @@ async fn bare_identity_extension_never_survives_the_layer() {
             "/",
             get(
                 |identity: Option<Extension<Identity>>,
-                 Extension(auth): Extension<Authentication>| async move {
+                 OrganizrAuthentication(auth): OrganizrAuthentication| async move {
                     format!(
                         "{} {:?}",
                         identity.is_some(),
@@ -196,7 +196,7 @@ async fn bare_identity_extension_never_survives_the_layer() {
                 },
             ),
         )
-        .layer(OrganizrAuthLayer::new(standard()).pass_through());
+        .layer(OrganizrAuth::new(standard()).pass_through());
     for token in [None, Some(user_token())] {
         let mut request = get_req("/", token.as_deref());
         request
@@ -242,7 +242,7 @@ async fn maybe_admin(user: Option<Admin>) -> String {
     user.map_or_else(|| "none".to_owned(), |a| a.0.username)
 }
 
-async fn explained(user: Result<OrganizrUser, AuthRejection>) -> Response {
+async fn explained(user: Result<OrganizrUser, ExtractorRejection>) -> Response {
     match user {
         Ok(OrganizrUser(user)) => user.username.into_response(),
         Err(rejection) => {
@@ -270,7 +270,7 @@ fn extractor_routes() -> Router {
 }
 
 fn extractor_app(kind: ConfigKind) -> Router {
-    extractor_routes().layer(OrganizrAuthLayer::new(authenticator(kind)).pass_through())
+    extractor_routes().layer(OrganizrAuth::new(authenticator(kind)).pass_through())
 }
 
 async fn status_and_body(app: &Router, request: Request<Body>) -> (StatusCode, String) {
@@ -361,9 +361,9 @@ async fn level_extractors_give_403_below_and_200_at_or_above() {
 
 #[test]
 fn require_level_constants() {
-    assert_eq!(RequireLevel::<0>::LEVEL, GroupLevel::ADMIN);
-    assert_eq!(RequireLevel::<998>::LEVEL, GroupLevel::LOGGED_IN);
-    assert_eq!(PowerUser::LEVEL, GroupLevel::POWER_USER);
+    assert_eq!(RequireLevel::<0>::LEVEL.get(), GroupLevel::ADMIN);
+    assert_eq!(RequireLevel::<998>::LEVEL.get(), GroupLevel::LOGGED_IN);
+    assert_eq!(PowerUser::LEVEL.get(), GroupLevel::POWER_USER);
 }
 
 #[tokio::test]
@@ -449,7 +449,7 @@ async fn extractors_without_layer_fail_closed_with_500() {
 async fn on_rejection_replaces_the_response() {
     let seen_headers = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = Arc::clone(&seen_headers);
-    let layer = OrganizrAuthLayer::new(standard())
+    let layer = OrganizrAuth::new(standard())
         .require(GroupLevel::ADMIN)
         .on_rejection(move |rejection: Rejection, parts: &Parts| -> Response {
             seen.lock()
@@ -501,7 +501,7 @@ async fn on_rejection_replaces_the_response() {
 #[tokio::test]
 async fn default_rejection_works_for_other_bodies() {
     // A hyper-style service answering Full<Bytes>.
-    let service = OrganizrAuthLayer::new(standard()).layer(service_fn(|_req: Request<()>| async {
+    let service = OrganizrAuth::new(standard()).layer(service_fn(|_req: Request<()>| async {
         Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(b"ok"))))
     }));
     let mut request = Request::new(());
@@ -532,7 +532,7 @@ async fn missing_peer_is_untrusted_and_warned_once_per_layer() {
                     format!("{:?}", headers.get("remote-user"))
                 }),
             )
-            .layer(OrganizrAuthLayer::new(standard()).pass_through());
+            .layer(OrganizrAuth::new(standard()).pass_through());
     let no_peer = |path: &str| {
         Request::get(path)
             .header("remote-user", "root")
@@ -557,7 +557,7 @@ async fn missing_peer_is_untrusted_and_warned_once_per_layer() {
     // Another layer instance warns for itself, once.
     let other = Router::new()
         .route("/", get(who))
-        .layer(OrganizrAuthLayer::new(standard()).pass_through());
+        .layer(OrganizrAuth::new(standard()).pass_through());
     for _ in 0..2 {
         other.clone().oneshot(no_peer("/")).await.unwrap();
     }
@@ -568,7 +568,7 @@ async fn missing_peer_is_untrusted_and_warned_once_per_layer() {
 async fn missing_peer_with_required_login_is_401() {
     let app = Router::new()
         .route("/", get(who))
-        .layer(OrganizrAuthLayer::new(standard()));
+        .layer(OrganizrAuth::new(standard()));
     let request = Request::get("/")
         .header("remote-user", "root")
         .body(Body::empty())
@@ -589,7 +589,7 @@ async fn custom_peer_lookup() {
     let counter = EventCounter::default();
     let _guard = tracing::subscriber::set_default(counter.clone());
 
-    let layer = OrganizrAuthLayer::new(standard())
+    let layer = OrganizrAuth::new(standard())
         .pass_through()
         .peer_lookup(|ext: &Extensions| ext.get::<MyConnection>().map(|c| Peer::Tcp(c.remote)));
     let app = Router::new().route("/", get(who)).layer(layer);
@@ -626,7 +626,7 @@ async fn custom_peer_lookup() {
 
     // Some(Peer::Unknown) is a deliberate answer: no warning.
     let quiet = Router::new().route("/", get(who)).layer(
-        OrganizrAuthLayer::new(standard())
+        OrganizrAuth::new(standard())
             .pass_through()
             .peer_lookup(|_: &Extensions| Some(Peer::Unknown)),
     );
@@ -639,7 +639,7 @@ async fn unix_peer_extension_is_trusted_only_with_at() {
     let app = |auth: Arc<Authenticator>| {
         Router::new()
             .route("/", get(who))
-            .layer(OrganizrAuthLayer::new(auth))
+            .layer(OrganizrAuth::new(auth))
     };
     let request = || {
         let mut request = Request::get("/")
@@ -668,7 +668,7 @@ async fn connect_info_is_read_without_configuration() {
     use axum::extract::ConnectInfo;
     let app = Router::new()
         .route("/", get(who))
-        .layer(OrganizrAuthLayer::new(standard()));
+        .layer(OrganizrAuth::new(standard()));
     let from = |addr: &str| {
         Request::get("/")
             .header("remote-user", "alice")
@@ -713,11 +713,11 @@ async fn downstream_headers_on_inner_route_layer() {
             }),
         )
         .route_layer(
-            OrganizrAuthLayer::new(Arc::clone(&auth))
+            OrganizrAuth::new(Arc::clone(&auth))
                 .require(GroupLevel::USER)
                 .downstream_headers(true),
         )
-        .layer(OrganizrAuthLayer::new(auth).pass_through());
+        .layer(OrganizrAuth::new(auth).pass_through());
     let mut request = get_req("/legacy", Some(&user_token()));
     request
         .headers_mut()
@@ -737,9 +737,9 @@ async fn stacked_layers_decide_once() {
         let auth = authenticator(kind);
         let app = Router::new()
             .route("/admin", get(who))
-            .route_layer(OrganizrAuthLayer::new(Arc::clone(&auth)).require(GroupLevel::ADMIN))
+            .route_layer(OrganizrAuth::new(Arc::clone(&auth)).require(GroupLevel::ADMIN))
             .layer(
-                OrganizrAuthLayer::new(auth)
+                OrganizrAuth::new(auth)
                     .pass_through()
                     .downstream_headers(true),
             );

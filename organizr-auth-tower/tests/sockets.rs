@@ -14,11 +14,11 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::Router;
 use axum::extract::ConnectInfo;
 use axum::routing::get;
-use axum::{Extension, Router};
-use organizr_auth_core::{Authentication, Authenticator, Config, TrustedProxies};
-use organizr_auth_tower::{OrganizrAuthLayer, OrganizrUser};
+use organizr_auth_core::{Authenticator, Config, TrustedProxies};
+use organizr_auth_tower::{OrganizrAuth, OrganizrAuthentication, OrganizrUser};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
@@ -27,14 +27,14 @@ const TIMEOUT: Duration = Duration::from_secs(20);
 
 /// The app: requires a login, answers who it is and the TCP peer it saw.
 fn app(trusted: &str) -> Router {
-    let config = Config::new(organizr_auth_core::testkit::secret())
+    let config = Config::new(organizr_auth_testkit::secret())
         .trusted_proxies(trusted.parse::<TrustedProxies>().expect("proxy list"));
     Router::new()
         .route(
             "/whoami",
             get(
                 |OrganizrUser(me): OrganizrUser,
-                 Extension(auth): Extension<Authentication>,
+                 OrganizrAuthentication(auth): OrganizrAuthentication,
                  ext: http::Extensions| async move {
                     assert_eq!(auth.identity(), Some(&me));
                     let peer = ext
@@ -49,7 +49,7 @@ fn app(trusted: &str) -> Router {
                 },
             ),
         )
-        .layer(OrganizrAuthLayer::new(Authenticator::new(config)))
+        .layer(OrganizrAuth::new(Authenticator::new(config)))
 }
 
 fn serve_tcp(listener: TcpListener, trusted: &str) -> JoinHandle<()> {

@@ -58,5 +58,5 @@ mod trusted;
 pub use peer::Peer;
 pub use trusted::{ProxyListError, TrustedProxies};
 
-mod identity_header;
-pub use identity_header::{ProxyHeaderError, parse_group_header, parse_user_header};
+pub(crate) mod identity_header;
+pub use identity_header::ProxyHeaderError;

@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use axum::body::Body;
 use http::Response;
 use http_body_util::BodyExt;
-use organizr_auth_core::testkit::Observed;
+use organizr_auth_testkit::{CUSTOM_REJECTION_HEADER, Observed};
 use tracing::{Event, Level, Metadata, Subscriber, span};
 
 /// What a response looked like, in the testkit's terms.
@@ -32,6 +32,9 @@ pub fn observed_from(headers: &http::HeaderMap, status: u16, body: String) -> Ob
         location: text("location"),
         www_authenticate: text("www-authenticate"),
         body,
+        by_handler: headers
+            .get(CUSTOM_REJECTION_HEADER)
+            .is_some_and(|v| v == "handler"),
     }
 }
 

@@ -1,0 +1,72 @@
+//! `php_config`: the text of Organizr's `config.php` through the strict reader.
+
+#[allow(unused_imports)]
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+#[allow(unused_imports)]
+use std::sync::{Arc, OnceLock};
+#[allow(unused_imports)]
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+#[allow(unused_imports)]
+use base64::Engine as _;
+#[allow(unused_imports)]
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+#[allow(unused_imports)]
+use http::{HeaderMap, HeaderName, HeaderValue};
+#[allow(unused_imports)]
+use organizr_auth_core::{
+    API_KEY_USER, ApiKey, Authentication, Authenticator, Claims, Config, DOWNSTREAM_HEADERS,
+    Denial, GroupLevel, Peer, Policy, ProxyHeaderError, ProxyListError, RequestHead, Secret,
+    Source, TokenError, TokenValidator, TrustedProxies, Verdict, php_config::OrganizrPhpConfig,
+};
+#[allow(unused_imports)]
+use serde::Deserialize;
+#[allow(unused_imports)]
+use serde::de::{Deserializer as _, IgnoredAny, MapAccess, Visitor};
+#[allow(unused_imports)]
+use serde_json::Value;
+
+#[allow(unused_imports)]
+use crate::*;
+
+/// `php_config`: the input as the text of Organizr's `config.php` (skipped
+/// unless UTF-8, as `from_file` refuses it). Never panics, never overflows the
+/// stack; errors point inside the text; `Debug` never shows the secrets.
+pub fn php_config(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    match OrganizrPhpConfig::parse(text) {
+        Ok(cfg) => {
+            assert!(!cfg.organizr_hash().is_empty());
+            assert!(cfg.api_key().is_none_or(|k| !k.is_empty()));
+            let shown = format!("{cfg:?}");
+            let without_uuid = shown.replacen(&format!("{:?}", cfg.uuid()), "", 1);
+            for secret in [Some(cfg.organizr_hash()), cfg.api_key()]
+                .into_iter()
+                .flatten()
+            {
+                // Short secrets can occur in the fixed text by chance.
+                if secret.len() >= 12 {
+                    assert!(!without_uuid.contains(secret), "Debug shows a secret");
+                }
+            }
+        }
+        Err(e) => {
+            let shown = e.to_string();
+            if let organizr_auth_core::php_config::PhpConfigError::Syntax { line, column, .. } = e {
+                let lines: Vec<&str> = text.split('\n').collect();
+                assert!(
+                    (1..=lines.len()).contains(&line),
+                    "line {line} of {}: {shown}",
+                    lines.len()
+                );
+                let chars = lines[line - 1].chars().count();
+                assert!(
+                    (1..=chars + 1).contains(&column),
+                    "column {column} of {chars}: {shown}"
+                );
+            }
+        }
+    }
+}

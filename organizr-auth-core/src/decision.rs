@@ -1,0 +1,362 @@
+//! The decision: what a route demands ([`Policy`]), what an adapter hands in
+//! ([`RequestHead`]), and what comes out ([`Verdict`]: an [`Admission`] or a
+//! [`Rejection`]).
+//!
+//! # Stacked middleware decide once
+//! An app often has a pass-through middleware for every route and a stricter
+//! one on some routes. The outer one strips and resolves; an inner one built
+//! from the *same* [`Authenticator`] reuses the outer one's [`Admission`]
+//! (the adapters pass it back in as `earlier`) and only applies its own
+//! policy. Deciding again would read the request after the outer middleware
+//! rewrote it (its downstream headers would look like a proxy's). Middleware
+//! built from different authenticators each decide on their own.
+
+use std::fmt;
+use std::sync::Arc;
+
+use crate::{
+    Authentication, Authenticator, Denial, GroupLevel, HeaderAccess, Identity, Rejection, UserLevel,
+};
+
+/// What an adapter hands to [`Authenticator::admit`]: the parts of a request
+/// that matter, with mutable headers.
+///
+/// ```
+/// use http::HeaderMap;
+/// use organizr_auth_core::RequestHead;
+/// let mut headers = HeaderMap::new();
+/// let head = RequestHead { method: "GET", query: Some("apikey=x"), headers: &mut headers };
+/// assert_eq!(head.query, Some("apikey=x"));
+/// ```
+#[derive(Debug)]
+pub struct RequestHead<'a, H> {
+    /// The method, e.g. `"GET"` (decides between 302 and 303 redirects).
+    pub method: &'a str,
+    /// The query string without `?`.
+    pub query: Option<&'a str>,
+    /// The request's headers; sanitised and, with downstream headers, extended.
+    pub headers: &'a mut H,
+}
+
+/// What a route demands of a request. The default requires any logged-in
+/// user (level 998) and writes no downstream headers.
+///
+/// ```
+/// use organizr_auth_core::{GroupLevel, Policy};
+/// let admin_only = Policy::require(GroupLevel::ADMIN);
+/// let public = Policy::pass_through().with_downstream_headers(true);
+/// assert_eq!(public.required(), GroupLevel::GUEST);
+/// assert!(!admin_only.downstream_headers());
+/// assert_eq!(Policy::default().required(), GroupLevel::LOGGED_IN);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    required: GroupLevel,
+    downstream_headers: bool,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self::require(GroupLevel::LOGGED_IN)
+    }
+}
+
+impl Policy {
+    /// Requests below `required` are refused (401 when anonymous, 403 when the
+    /// level is too low).
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Policy};
+    /// assert_eq!(Policy::require(GroupLevel::USER).required(), GroupLevel::USER);
+    /// ```
+    pub const fn require(required: GroupLevel) -> Self {
+        Self {
+            required,
+            downstream_headers: false,
+        }
+    }
+
+    /// Never refuses: only attaches the identity (requires
+    /// [`GroupLevel::GUEST`]).
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Policy};
+    /// assert_eq!(Policy::pass_through(), Policy::require(GroupLevel::GUEST));
+    /// ```
+    pub const fn pass_through() -> Self {
+        Self::require(GroupLevel::GUEST)
+    }
+
+    /// The same policy at another level, keeping the downstream-headers setting.
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Policy};
+    /// let p = Policy::pass_through().with_downstream_headers(true).with_required(GroupLevel::ADMIN);
+    /// assert_eq!((p.required(), p.downstream_headers()), (GroupLevel::ADMIN, true));
+    /// ```
+    pub const fn with_required(mut self, required: GroupLevel) -> Self {
+        self.required = required;
+        self
+    }
+
+    /// Whether to write the verified identity onto the request as
+    /// [`DOWNSTREAM_HEADERS`](crate::DOWNSTREAM_HEADERS) (after removing any
+    /// copies it already had).
+    ///
+    /// ```
+    /// use organizr_auth_core::Policy;
+    /// assert!(Policy::pass_through().with_downstream_headers(true).downstream_headers());
+    /// ```
+    pub const fn with_downstream_headers(mut self, enabled: bool) -> Self {
+        self.downstream_headers = enabled;
+        self
+    }
+
+    /// The level required.
+    ///
+    /// ```
+    /// use organizr_auth_core::{GroupLevel, Policy};
+    /// assert_eq!(Policy::pass_through().required().get(), 999);
+    /// ```
+    pub const fn required(&self) -> GroupLevel {
+        self.required
+    }
+
+    /// Whether downstream headers are written.
+    ///
+    /// ```
+    /// use organizr_auth_core::Policy;
+    /// assert!(!Policy::pass_through().downstream_headers());
+    /// ```
+    pub const fn downstream_headers(&self) -> bool {
+        self.downstream_headers
+    }
+}
+
+/// The outcome of [`Authenticator::admit`] and
+/// [`Authenticator::forward_auth`].
+///
+/// ```
+/// use std::sync::Arc;
+/// use http::HeaderMap;
+/// use organizr_auth_core::{Authenticator, Config, Peer, Policy, RequestHead, Secret, Verdict};
+/// let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
+/// let mut headers = HeaderMap::new();
+/// let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+/// let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else {
+///     return Err("pass-through never refuses".into());
+/// };
+/// assert!(admission.identity().is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub enum Verdict {
+    /// Let the request through; attach the admission to it.
+    Allow(Admission),
+    /// Answer with this rejection instead.
+    Reject(Rejection),
+}
+
+/// An allowed request's [`Authentication`], stamped with the
+/// [`Authenticator`] that decided it. Middleware attaches it to the request;
+/// extractors ask it for a user at a level ([`Admission::require`]), and an
+/// inner middleware built from the same authenticator reuses it.
+///
+/// ```
+/// use std::sync::Arc;
+/// use http::HeaderMap;
+/// use organizr_auth_core::{Authenticator, Config, Peer, Policy, RequestHead, Secret, TrustedProxies, UserLevel, Verdict};
+/// let config = Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)
+///     .trusted_proxies("127.0.0.1".parse::<TrustedProxies>()?);
+/// let auth = Arc::new(Authenticator::new(config));
+/// let mut headers = HeaderMap::new();
+/// headers.insert("remote-user", "alice".parse()?);
+/// let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+/// let Verdict::Allow(admission) = auth.admit(head, Peer::Tcp("127.0.0.1:9".parse()?), Policy::pass_through(), None) else {
+///     return Err("pass-through never refuses".into());
+/// };
+/// let alice = admission.require(UserLevel::LOGGED_IN, "GET", &headers).map_err(|r| r.body())?;
+/// assert_eq!(alice.username, "alice");
+/// let too_low = admission.require(UserLevel::of::<0>(), "GET", &headers).unwrap_err();
+/// assert_eq!(too_low.status(), http::StatusCode::FORBIDDEN);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Admission {
+    authentication: Authentication,
+    issuer: Arc<Authenticator>,
+}
+
+impl Admission {
+    pub(crate) fn new(authentication: Authentication, issuer: Arc<Authenticator>) -> Self {
+        Self {
+            authentication,
+            issuer,
+        }
+    }
+
+    /// The stacking rule: `earlier`'s authentication, if this authenticator
+    /// issued it.
+    pub(crate) fn reusable(
+        earlier: Option<&Admission>,
+        authenticator: &Arc<Authenticator>,
+    ) -> Option<Authentication> {
+        earlier
+            .filter(|a| Arc::ptr_eq(&a.issuer, authenticator))
+            .map(|a| a.authentication.clone())
+    }
+
+    /// Who the request is.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use http::HeaderMap;
+    /// # use organizr_auth_core::{Authenticator, Config, Peer, Policy, RequestHead, Secret, Verdict};
+    /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
+    /// # let mut headers = HeaderMap::new();
+    /// # let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else { return Err("refused".into()) };
+    /// use organizr_auth_core::Authentication;
+    /// assert_eq!(admission.authentication(), &Authentication::Anonymous { refused: None });
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn authentication(&self) -> &Authentication {
+        &self.authentication
+    }
+
+    /// The verified user, if any.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use http::HeaderMap;
+    /// # use organizr_auth_core::{Authenticator, Config, Peer, Policy, RequestHead, Secret, Verdict};
+    /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
+    /// # let mut headers = HeaderMap::new();
+    /// # let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else { return Err("refused".into()) };
+    /// assert!(admission.identity().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn identity(&self) -> Option<&Identity> {
+        self.authentication.identity()
+    }
+
+    /// Takes the authentication out.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use http::HeaderMap;
+    /// # use organizr_auth_core::{Authenticator, Config, Peer, Policy, RequestHead, Secret, Verdict};
+    /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
+    /// # let mut headers = HeaderMap::new();
+    /// # let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else { return Err("refused".into()) };
+    /// assert!(admission.into_authentication().into_identity().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn into_authentication(self) -> Authentication {
+        self.authentication
+    }
+
+    /// The user, if the request has one at `level` or better; otherwise the
+    /// rejection the middleware would have sent (401 or a login redirect when
+    /// anonymous, 403 when the level is too low). Logs the decision. This is
+    /// what extractors call; `method` and `headers` are the request's (they
+    /// decide between a 401 and a login redirect).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use http::HeaderMap;
+    /// # use organizr_auth_core::{Authenticator, Config, Peer, Policy, RequestHead, Secret, Verdict};
+    /// use organizr_auth_core::UserLevel;
+    /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
+    /// # let mut headers = HeaderMap::new();
+    /// # let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else { return Err("refused".into()) };
+    /// let refused = admission.require(UserLevel::LOGGED_IN, "GET", &headers).unwrap_err();
+    /// assert_eq!(refused.status(), http::StatusCode::UNAUTHORIZED);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn require(
+        &self,
+        level: UserLevel,
+        method: &str,
+        headers: &impl HeaderAccess,
+    ) -> Result<&Identity, Rejection> {
+        let required = level.get();
+        match (authorize(&self.authentication, required), self.identity()) {
+            (Ok(()), Some(identity)) => Ok(identity),
+            // A level below 999 admits no anonymous request.
+            (Ok(()), None) => Err(self.issuer.responder.reject(
+                Denial::Unauthenticated { refused: None },
+                method,
+                headers,
+            )),
+            (Err(denial), _) => Err(self.issuer.responder.reject(denial, method, headers)),
+        }
+    }
+}
+
+impl Admission {
+    /// The user, if the request has one at `level` or better; `None`
+    /// otherwise. Refuses nothing and logs nothing: this is for the optional
+    /// extractors (`Option<OrganizrUser>`, `OptionalUser`), where "no user" is
+    /// an answer, not a refusal.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use http::HeaderMap;
+    /// # use organizr_auth_core::{Authenticator, Config, Peer, Policy, RequestHead, Secret, Verdict};
+    /// use organizr_auth_core::UserLevel;
+    /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
+    /// # let mut headers = HeaderMap::new();
+    /// # let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else { return Err("refused".into()) };
+    /// assert!(admission.user_at(UserLevel::LOGGED_IN).is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn user_at(&self, level: UserLevel) -> Option<&Identity> {
+        self.identity()
+            .filter(|_| self.authentication.authorize(level.get()).is_ok())
+    }
+}
+
+impl fmt::Debug for Admission {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Admission")
+            .field("authentication", &self.authentication)
+            .finish_non_exhaustive()
+    }
+}
+
+/// [`Authentication::authorize`], logged: refusals at info, admissions at
+/// debug, never a credential.
+pub(crate) fn authorize(auth: &Authentication, required: GroupLevel) -> Result<(), Denial> {
+    let decided = auth.authorize(required);
+    match (&decided, auth) {
+        (Ok(()), Authentication::Authenticated(id)) => tracing::debug!(
+            user = %id.username, level = id.group_id.get(), source = %id.source,
+            required = required.get(), "request allowed"
+        ),
+        (Ok(()), Authentication::Anonymous { refused }) => tracing::debug!(
+            refused = refused.as_ref().map(tracing::field::display),
+            required = required.get(),
+            "anonymous request allowed"
+        ),
+        (Err(Denial::Unauthenticated { refused }), _) => tracing::info!(
+            refused = refused.as_ref().map(tracing::field::display),
+            required = required.get(),
+            "request refused: not authenticated"
+        ),
+        (Err(Denial::Forbidden { level, required }), _) => tracing::info!(
+            user = auth
+                .identity()
+                .map(|i| tracing::field::display(&i.username)),
+            level = level.get(),
+            required = required.get(),
+            "request refused: level too low"
+        ),
+    }
+    decided
+}

@@ -1,0 +1,207 @@
+//! Resolution: from the credentials a request carries to an
+//! [`Authentication`].
+//!
+//! # The order
+//! 1. **Proxy header.** Only when the socket peer is a trusted proxy: if the
+//!    user header is present and non-empty, it names a user at level 998 (any
+//!    logged-in user), or at the level of the group header when one is
+//!    configured. A repeated or malformed header refuses the whole request
+//!    (anonymous), whatever else it carries.
+//! 2. **Tokens.** Every copy of the cookie `organizr_token_<uuid>`, then every
+//!    `Authorization: Bearer` token (unless switched off), is validated. Copies
+//!    that fail are ignored; valid copies must name the same user (if their
+//!    levels differ, the less privileged one is used). More than
+//!    [`MAX_TOKEN_CANDIDATES`] copies refuse the request.
+//! 3. **API key.** If an API key is configured, the `Token` header (and the
+//!    `apikey` query parameter when enabled) must all equal it; that is the
+//!    user `"Organizr API"` at level 0.
+//! 4. **Combine.** If more than one source gave an identity, they must name
+//!    the same user (ASCII case-insensitively). The most authoritative one is
+//!    kept: the token's (Organizr's own level and e-mail), then the API key's
+//!    (level 0 by definition), then the proxy's. **A trusted proxy header and
+//!    a valid token that name different users refuse the request**: one of
+//!    them is wrong, and guessing which would hand out someone's identity.
+//!
+//! A refused request is anonymous (level 999), with the first reason kept for
+//! logs ([`Refusal`]).
+
+use http::HeaderName;
+
+use crate::credentials;
+use crate::proxy::identity_header::{parse_group_header, parse_user_header};
+use crate::{
+    API_KEY_USER, ApiKey, Authentication, GroupLevel, HeaderAccess, Identity, ProxyHeaderError,
+    Refusal, Source, TokenValidator,
+};
+
+/// The most token copies (cookies plus bearer) checked for one request. Real
+/// browsers send at most two; more refuse the request outright, so that a
+/// request stuffed with cookies cannot buy unbounded HMAC work.
+///
+/// ```
+/// assert_eq!(organizr_auth_core::resolve::MAX_TOKEN_CANDIDATES, 8);
+/// ```
+pub const MAX_TOKEN_CANDIDATES: usize = 8;
+
+/// Turns a request's credentials into an [`Authentication`]. Holds everything
+/// resolution needs and nothing else.
+#[derive(Debug, Clone)]
+pub(crate) struct Resolver {
+    pub(crate) validator: TokenValidator,
+    pub(crate) cookie_name: String,
+    pub(crate) api_key: Option<ApiKey>,
+    pub(crate) api_key_query: bool,
+    pub(crate) accept_bearer: bool,
+    pub(crate) user_header: HeaderName,
+    pub(crate) group_header: Option<HeaderName>,
+}
+
+/// What resolution found.
+#[derive(Debug)]
+pub(crate) struct Resolution {
+    pub(crate) authentication: Authentication,
+    /// A trusted proxy's identity headers were read and accepted: they may
+    /// reach the handler.
+    pub(crate) proxy_accepted: bool,
+}
+
+impl Resolver {
+    /// Resolves `headers` (and `query`, for the API key). `trusted`: the
+    /// socket peer is a trusted proxy, so its identity headers are read.
+    pub(crate) fn resolve(
+        &self,
+        headers: &impl HeaderAccess,
+        query: Option<&str>,
+        trusted: bool,
+    ) -> Resolution {
+        match self.identify(headers, query, trusted) {
+            Ok((Some(identity), proxy_accepted)) => Resolution {
+                authentication: Authentication::Authenticated(identity),
+                proxy_accepted,
+            },
+            Ok((None, _)) => Resolution {
+                authentication: Authentication::Anonymous { refused: None },
+                proxy_accepted: false,
+            },
+            Err(refused) => Resolution {
+                authentication: Authentication::Anonymous {
+                    refused: Some(refused),
+                },
+                proxy_accepted: false,
+            },
+        }
+    }
+
+    fn identify(
+        &self,
+        headers: &impl HeaderAccess,
+        query: Option<&str>,
+        trusted: bool,
+    ) -> Result<(Option<Identity>, bool), Refusal> {
+        let proxy = if trusted {
+            self.proxy_identity(headers)?
+        } else {
+            None
+        };
+        let proxy_accepted = proxy.is_some();
+        // The first refusal is kept only to explain an anonymous outcome.
+        let mut refused = None;
+        let token = self.token_identity(headers, &mut refused)?;
+        let api = self.api_key_identity(headers, query, &mut refused);
+
+        let mut chosen: Option<Identity> = None;
+        for candidate in [token, api, proxy].into_iter().flatten() {
+            match &chosen {
+                None => chosen = Some(candidate),
+                Some(first) if first.username.eq_ignore_ascii_case(&candidate.username) => {}
+                Some(_) => return Err(Refusal::Conflict),
+            }
+        }
+        match (chosen, refused) {
+            (Some(identity), _) => Ok((Some(identity), proxy_accepted)),
+            (None, Some(refused)) => Err(refused),
+            (None, None) => Ok((None, false)),
+        }
+    }
+
+    /// The identity a trusted proxy's headers state (the caller checked trust).
+    fn proxy_identity(&self, headers: &impl HeaderAccess) -> Result<Option<Identity>, Refusal> {
+        let Some(user) = parse_user_header(headers.header_values(self.user_header.as_str()))
+            .map_err(Refusal::ProxyHeader)?
+        else {
+            return Ok(None);
+        };
+        let level = match &self.group_header {
+            None => GroupLevel::LOGGED_IN,
+            Some(name) => parse_group_header(headers.header_values(name.as_str()))
+                .map_err(Refusal::ProxyHeader)?
+                .ok_or(Refusal::ProxyHeader(ProxyHeaderError::MissingGroup))?,
+        };
+        Ok(Some(Identity::new(user, level, Source::Proxy)))
+    }
+
+    fn token_identity(
+        &self,
+        headers: &impl HeaderAccess,
+        refused: &mut Option<Refusal>,
+    ) -> Result<Option<Identity>, Refusal> {
+        let cookies = credentials::cookie_values(headers, &self.cookie_name);
+        let bearer = self
+            .accept_bearer
+            .then(|| credentials::bearer_tokens(headers))
+            .into_iter()
+            .flatten();
+        let mut found: Option<Identity> = None;
+        for (index, token) in cookies.chain(bearer).enumerate() {
+            if index >= MAX_TOKEN_CANDIDATES {
+                return Err(Refusal::TooManyTokens);
+            }
+            match self.validator.validate(token) {
+                Ok(claims) => match &found {
+                    None => found = Some(Identity::from_claims(claims)),
+                    Some(prev) if prev.username.eq_ignore_ascii_case(&claims.username) => {
+                        // Same user, two valid copies (one stale): trust the less
+                        // privileged one.
+                        if claims.group_id > prev.group_id {
+                            found = Some(Identity::from_claims(claims));
+                        }
+                    }
+                    Some(_) => return Err(Refusal::Conflict),
+                },
+                Err(error) => {
+                    refused.get_or_insert(Refusal::Token(error));
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    fn api_key_identity(
+        &self,
+        headers: &impl HeaderAccess,
+        query: Option<&str>,
+        refused: &mut Option<Refusal>,
+    ) -> Option<Identity> {
+        let expected = self.api_key.as_ref()?;
+        let query = if self.api_key_query { query } else { None };
+        let mut presented = false;
+        let mut all_match = true;
+        for key in credentials::api_keys(headers, query) {
+            presented = true;
+            // No early exit: every presented key is compared.
+            all_match &= expected.matches(&key);
+        }
+        match (presented, all_match) {
+            (true, true) => Some(Identity::new(
+                API_KEY_USER,
+                GroupLevel::ADMIN,
+                Source::ApiKey,
+            )),
+            (true, false) => {
+                refused.get_or_insert(Refusal::ApiKey);
+                None
+            }
+            (false, _) => None,
+        }
+    }
+}
