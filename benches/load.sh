@@ -34,7 +34,7 @@ if ! command -v wrk >/dev/null; then
 fi
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-    cargo build --release -q -p organizr-auth-examples --example forward-auth --example mint-token
+    cargo build --release -q -p organizr-auth-examples --example forward-auth -p mint-token
 fi
 
 WORK=$(mktemp -d)
@@ -60,7 +60,7 @@ export ORGANIZR_UUID=0b7e4c1a-5d2f-4e8b-9a6c-3f1d2e7b8c90
 export ORGANIZR_LISTEN="127.0.0.1:$PORT"
 export RUST_LOG=${RUST_LOG:-info}
 
-TOKEN_COOKIE=$("$BIN/mint-token" --user alice --group 4 --email alice@example.org \
+TOKEN_COOKIE=$("$TARGET_DIR/release/mint-token" --user alice --group 4 --email alice@example.org \
     --lifetime 1h --cookie)
 OTHERS="_ga=GA1.1.1870392516.1731330146; _gid=GA1.1.207461234.1732012345; PHPSESSID=9f1c2b7d4e8a0c3f6b5d1e2a7c9f0b4d; organizrLanguage=en; theme=dark; grafana_session=5a3f9d2c7b1e4a6f8d0c2b9e7a5f3d1c; grafana_session_expiry=1732015945"
 MORE="sonarr_auth=CfDJ8Nq3Xz7kYb2Lw9Vt4Hs6Rp1Mc5Gd0Jf8Ke2Ua7Yi3Ow9Bn; jellyfin_device_id=TW96aWxsYS81LjAgKFgxMTsgTGludXg; sidebar_collapsed=false"

@@ -1,5 +1,4 @@
-//! The signing key, for the programs that *make* tokens (`mint-token` and
-//! `forward-auth --demo`).
+//! The signing key, for `forward-auth --demo`, which *makes* tokens.
 //!
 //! Core's [`Config`](organizr_auth_core::Config) keeps its key to itself, as it
 //! should: a validator never needs to hand it out. A token tool does, so it reads
@@ -7,7 +6,6 @@
 //! the same errors.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use organizr_auth_core::php_config::OrganizrPhpConfig;
 use organizr_auth_core::{ConfigError, Secret};
@@ -125,44 +123,6 @@ pub fn random_demo_key() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Parses a token lifetime: a whole number followed by `s`, `m`, `h`, `d` or
-/// `w` (`90s`, `15m`, `12h`, `1d`, `2w`), or bare seconds. Zero and anything
-/// above ten years are refused.
-///
-/// ```
-/// use std::time::Duration;
-/// use organizr_auth_examples::key::parse_lifetime;
-/// assert_eq!(parse_lifetime("1d"), Ok(Duration::from_secs(86_400)));
-/// assert_eq!(parse_lifetime("90"), Ok(Duration::from_secs(90)));
-/// assert!(parse_lifetime("1.5h").is_err());
-/// ```
-pub fn parse_lifetime(text: &str) -> Result<Duration, String> {
-    const MAX_SECS: u64 = 10 * 366 * 86_400;
-    let bad = || {
-        format!(
-            "--lifetime {text:?}: expected a whole number with s, m, h, d or w (e.g. 1d), at most 10 years"
-        )
-    };
-    let text = text.trim();
-    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(at) => text.split_at(at),
-        None => (text, "s"),
-    };
-    let multiplier: u64 = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        "w" => 7 * 86_400,
-        _ => return Err(bad()),
-    };
-    let count: u64 = digits.parse().map_err(|_| bad())?;
-    match count.checked_mul(multiplier) {
-        Some(secs) if secs > 0 && secs <= MAX_SECS => Ok(Duration::from_secs(secs)),
-        _ => Err(bad()),
-    }
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -223,27 +183,5 @@ mod tests {
         let (a, b) = (random_demo_key(), random_demo_key());
         assert_eq!(a.len(), 64);
         assert_ne!(a, b);
-    }
-
-    #[test]
-    fn lifetimes() {
-        assert_eq!(
-            parse_lifetime("2w").unwrap(),
-            Duration::from_secs(14 * 86_400)
-        );
-        assert_eq!(parse_lifetime("15m").unwrap(), Duration::from_secs(900));
-        for bad in [
-            "",
-            "0",
-            "0d",
-            "d",
-            "-1d",
-            "1y",
-            "1 d",
-            "99999999999999999999",
-            "4000d",
-        ] {
-            assert!(parse_lifetime(bad).is_err(), "{bad:?}");
-        }
     }
 }

@@ -4,7 +4,8 @@
 //!   ([`forward_auth`]);
 //! - `axum-app` and `actix-app`: the same small app on both frameworks
 //!   ([`json`] holds the bodies they share);
-//! - `mint-token`: prints an Organizr-shaped token ([`key`]).
+//! - `forward-auth --demo` makes up a key and mints tokens with it ([`key`]);
+//!   `mint-token` is a package of its own (`examples/mint-token`).
 //!
 //! Every program is configured by core's `Config::from_env()` plus
 //! `ORGANIZR_LISTEN` ([`listen`]), logs through `tracing` to stderr, and stops

@@ -18,13 +18,10 @@ fn found(tool: &str) -> bool {
     on_path || Path::new("/usr/sbin").join(tool).is_file()
 }
 
-/// `target/<profile>/examples`, next to this test's own `deps/` folder.
-fn examples_dir() -> PathBuf {
+/// `target/<profile>`, above this test's own `deps/` folder.
+fn profile_dir() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .and_then(Path::parent)
-        .unwrap()
-        .join("examples")
+    exe.parent().and_then(Path::parent).unwrap().to_path_buf()
 }
 
 #[test]
@@ -41,13 +38,28 @@ fn behind_nginx_and_caddy() {
         println!("note: skipping the nginx/Caddy end-to-end tests, {hint}");
         return;
     }
-    let bin = examples_dir();
-    for program in ["forward-auth", "axum-app", "actix-app", "mint-token"] {
+    // The examples are in `target/<profile>/examples`, the programs that are
+    // packages of their own (with integration tests, so that `cargo test
+    // --workspace` builds them) in `target/<profile>`: gather them in one
+    // folder for the script.
+    let profile = profile_dir();
+    let bin = std::env::temp_dir().join(format!("organizr-e2e-bin-{}", std::process::id()));
+    std::fs::create_dir_all(&bin).unwrap();
+    for (program, dir) in [
+        ("forward-auth", profile.join("examples")),
+        ("axum-app", profile.join("examples")),
+        ("actix-app", profile.join("examples")),
+        ("mint-token", profile.clone()),
+    ] {
+        let built = dir.join(program);
         assert!(
-            bin.join(program).is_file(),
+            built.is_file(),
             "{} was not built by cargo test",
-            bin.join(program).display()
+            built.display()
         );
+        let link = bin.join(program);
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&built, &link).unwrap();
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e/run.sh");
     let output = Command::new("bash")
@@ -55,6 +67,7 @@ fn behind_nginx_and_caddy() {
         .env("E2E_BIN_DIR", &bin)
         .output()
         .unwrap();
+    std::fs::remove_dir_all(&bin).ok();
     let stdout = String::from_utf8_lossy(&output.stdout);
     println!("{stdout}");
     eprintln!("{}", String::from_utf8_lossy(&output.stderr));

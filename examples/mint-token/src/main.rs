@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! ORGANIZR_CONFIG_PHP=/path/to/organizr/api/config/config.php \
-//!     cargo run --release --example mint-token -- --user alice --group 4 --lifetime 1d
+//!     cargo run --release -p mint-token -- --user alice --group 4 --lifetime 1d
 //! ```
 //!
 //! The key comes from `ORGANIZR_HASH`, `ORGANIZR_HASH_FILE` or
@@ -13,15 +13,20 @@
 //!
 //! Only the token goes to stdout (with `--cookie`, the whole `name=value` of
 //! the session cookie), so the output can be captured:
-//! `TOKEN=$(cargo run -q --example mint-token -- --user alice --group 4)`.
+//! `TOKEN=$(cargo run -q -p mint-token -- --user alice --group 4)`.
 
+mod key;
+
+use std::error::Error;
+use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use organizr_auth_core::mint::TokenBuilder;
 use organizr_auth_core::{GroupLevel, credentials};
-use organizr_auth_examples::key::{KeySource, parse_lifetime, uuid_from_env};
-use organizr_auth_examples::startup::{fail, init_tracing};
+use tracing_subscriber::EnvFilter;
+
+use crate::key::{KeySource, uuid_from_env};
 
 const PROGRAM: &str = "mint-token";
 
@@ -142,7 +147,7 @@ fn main() -> ExitCode {
         .or_else(|| KeySource::from_env().transpose())
     {
         Some(Ok(source)) => source,
-        Some(Err(e)) => return fail(PROGRAM, &e),
+        Some(Err(e)) => return fail(&e),
         None => {
             eprintln!(
                 "{PROGRAM}: error: no signing key: set ORGANIZR_HASH, ORGANIZR_HASH_FILE or ORGANIZR_CONFIG_PHP, \
@@ -153,7 +158,7 @@ fn main() -> ExitCode {
     };
     let key = match source.load(uuid_from_env()) {
         Ok(key) => key,
-        Err(e) => return fail(PROGRAM, &e),
+        Err(e) => return fail(&e),
     };
     if key.secret.is_short() {
         tracing::warn!(
@@ -186,4 +191,132 @@ fn main() -> ExitCode {
         println!("{token}");
     }
     ExitCode::SUCCESS
+}
+
+/// Parses a token lifetime: a whole number followed by `s`, `m`, `h`, `d` or
+/// `w` (`90s`, `15m`, `12h`, `1d`, `2w`), or bare seconds. Zero and anything
+/// above ten years are refused.
+fn parse_lifetime(text: &str) -> Result<Duration, String> {
+    const MAX_SECS: u64 = 10 * 366 * 86_400;
+    let bad = || {
+        format!(
+            "--lifetime {text:?}: expected a whole number with s, m, h, d or w (e.g. 1d), at most 10 years"
+        )
+    };
+    let text = text.trim();
+    let (digits, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(at) => text.split_at(at),
+        None => (text, "s"),
+    };
+    let multiplier: u64 = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(bad()),
+    };
+    let count: u64 = digits.parse().map_err(|_| bad())?;
+    match count.checked_mul(multiplier) {
+        Some(secs) if secs > 0 && secs <= MAX_SECS => Ok(Duration::from_secs(secs)),
+        _ => Err(bad()),
+    }
+}
+
+/// Logs through `tracing` to stderr (stdout is for the token), at the level
+/// `RUST_LOG` names, default `info`.
+fn init_tracing() {
+    let spec = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|s| !s.trim().is_empty());
+    let (filter, bad) = match spec.as_deref().map(EnvFilter::try_new) {
+        Some(Ok(filter)) => (filter, None),
+        Some(Err(e)) => (EnvFilter::new("info"), Some(e)),
+        None => (EnvFilter::new("info"), None),
+    };
+    // `try_init` fails only if a subscriber is already set: keep that one.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+    if let Some(e) = bad {
+        tracing::warn!(RUST_LOG = spec.as_deref().unwrap_or_default(), error = %e, "ignoring an invalid RUST_LOG, logging at info");
+    }
+}
+
+/// Prints `mint-token: error: CHAIN` to stderr and gives the failure exit code.
+fn fail(error: &dyn Error) -> ExitCode {
+    eprintln!("{PROGRAM}: error: {}", error_chain(error));
+    ExitCode::FAILURE
+}
+
+/// An error and its causes on one line, `outer: cause: root cause`. A cause whose
+/// text the previous message already contains is skipped.
+fn error_chain(error: &dyn Error) -> String {
+    let mut text = error.to_string();
+    let mut last = text.clone();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let shown = cause.to_string();
+        if !last.contains(&shown) {
+            let _ = write!(text, ": {shown}");
+        }
+        last = shown;
+        source = cause.source();
+    }
+    text
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic)]
+mod tests {
+    use super::*;
+
+    fn args(line: &str) -> Result<Parsed, String> {
+        parse_args(line.split_whitespace().map(str::to_owned))
+    }
+
+    #[test]
+    fn arguments() {
+        let Ok(Parsed::Run(a)) = args("--user alice --group=0 --lifetime 2h --cookie") else {
+            panic!("not parsed");
+        };
+        assert_eq!((a.user.as_str(), a.group.get()), ("alice", 0));
+        assert_eq!((a.lifetime, a.cookie), (Duration::from_secs(7200), true));
+        assert!(matches!(args("--help"), Ok(Parsed::Help)));
+        for bad in [
+            "",
+            "--group 4",
+            "--user",
+            "--user alice --group 1000",
+            "--user alice --key x",
+        ] {
+            assert!(args(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn lifetimes() {
+        assert_eq!(
+            parse_lifetime("2w").unwrap(),
+            Duration::from_secs(14 * 86_400)
+        );
+        assert_eq!(parse_lifetime("15m").unwrap(), Duration::from_secs(900));
+        assert_eq!(parse_lifetime("90").unwrap(), Duration::from_secs(90));
+        for bad in [
+            "",
+            "0",
+            "0d",
+            "d",
+            "-1d",
+            "1y",
+            "1.5h",
+            "1 d",
+            "99999999999999999999",
+            "4000d",
+        ] {
+            assert!(parse_lifetime(bad).is_err(), "{bad:?}");
+        }
+    }
 }
