@@ -309,11 +309,11 @@ if [ -n "${E2E_BIN_DIR:-}" ]; then
     BIN="$E2E_BIN_DIR"
 else
     log "building the examples"
-    (cd "$ROOT" && timeout "$BUILD_TIMEOUT" cargo build --quiet --examples -p organizr-auth-examples -p mint-token)
+    (cd "$ROOT" && timeout "$BUILD_TIMEOUT" cargo build --quiet --examples -p organizr-auth-examples -p axum-app -p actix-app -p mint-token)
     TARGET_DIR=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
     BIN="$TARGET_DIR/debug/examples"
-    # mint-token is a package of its own: its binary is one folder up.
-    ln -sf ../mint-token "$BIN/mint-token"
+    # Packages of their own: their binaries are one folder up.
+    for program in axum-app actix-app mint-token; do ln -sf "../$program" "$BIN/$program"; done
 fi
 for program in forward-auth axum-app actix-app mint-token; do
     [ -x "$BIN/$program" ] || { log "missing $BIN/$program after the build"; exit 1; }

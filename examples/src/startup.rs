@@ -56,40 +56,6 @@ pub fn error_chain(error: &dyn Error) -> String {
     text
 }
 
-/// The start of `axum-app` and `actix-app`: refuse arguments (but answer
-/// `--help`), start logging, read `ORGANIZR_LISTEN` and the `ORGANIZR_*`
-/// configuration, and bind. On any error it has already printed why, and gives
-/// the exit code to return.
-pub fn prepare_app(
-    program: &str,
-    default_listen: &str,
-) -> Result<
-    (
-        crate::listen::Bound,
-        std::sync::Arc<organizr_auth_core::Authenticator>,
-    ),
-    ExitCode,
-> {
-    if let Some(arg) = std::env::args().nth(1) {
-        let usage = format!(
-            "usage: {program} (configured by ORGANIZR_* variables; see examples/README.md)"
-        );
-        if arg == "-h" || arg == "--help" {
-            println!("{usage}");
-            return Err(ExitCode::SUCCESS);
-        }
-        eprintln!("{program}: error: unknown argument {arg:?}\n{usage}");
-        return Err(ExitCode::from(2));
-    }
-    // Before the configuration: core's warnings are logged while it is built.
-    init_tracing();
-    let listen = crate::listen::Listen::from_env(default_listen).map_err(|e| fail(program, &e))?;
-    let config = organizr_auth_core::Config::from_env().map_err(|e| fail(program, &e))?;
-    let auth = std::sync::Arc::new(organizr_auth_core::Authenticator::new(config));
-    let bound = listen.bind().map_err(|e| fail(program, &e))?;
-    Ok((bound, auth))
-}
-
 /// Prints `PROGRAM: error: CHAIN` to stderr and gives the failure exit code.
 /// Used for start-up errors, which must be seen even with `RUST_LOG=off`.
 pub fn fail(program: &str, error: &dyn Error) -> ExitCode {
@@ -125,7 +91,7 @@ pub async fn shutdown_signal() {
 /// multi-threaded runtime. The socket peer reaches the app as axum
 /// `ConnectInfo`: `T` on TCP, `U` on a UNIX socket (whose path is removed when
 /// the server stops). The peer is what decides whether `Remote-User` is
-/// believed, so every axum program here is served this way.
+/// believed.
 pub fn serve_axum<T, U>(
     bound: crate::listen::Bound,
     app: axum::Router,

@@ -38,7 +38,7 @@ fn behind_nginx_and_caddy() {
         println!("note: skipping the nginx/Caddy end-to-end tests, {hint}");
         return;
     }
-    // The examples are in `target/<profile>/examples`, the programs that are
+    // The example is in `target/<profile>/examples`, the programs that are
     // packages of their own (with integration tests, so that `cargo test
     // --workspace` builds them) in `target/<profile>`: gather them in one
     // folder for the script.
@@ -47,8 +47,8 @@ fn behind_nginx_and_caddy() {
     std::fs::create_dir_all(&bin).unwrap();
     for (program, dir) in [
         ("forward-auth", profile.join("examples")),
-        ("axum-app", profile.join("examples")),
-        ("actix-app", profile.join("examples")),
+        ("axum-app", profile.clone()),
+        ("actix-app", profile.clone()),
         ("mint-token", profile.clone()),
     ] {
         let built = dir.join(program);
