@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# End-to-end tests of the examples behind real reverse proxies.
+# End-to-end tests of forward-auth and the example apps behind real reverse
+# proxies.
 #
-#   bash examples/e2e/run.sh
+#   bash examples/forward-auth/e2e/run.sh
 #
 # Starts, on loopback and free high ports:
 #   forward-auth            Organizr's auth API stand-in (key from a config.php)
@@ -10,8 +11,8 @@
 #   actix-app (tcp)         the same configuration on TCP: what a client that
 #                           goes around Caddy reaches
 #   axum-app (dual-stack)   on [::], when the host has IPv6
-#   nginx                   examples/deploy/nginx.conf   -> axum-app
-#   caddy                   examples/deploy/Caddyfile    -> actix-app (socket)
+#   nginx                   deploy/nginx.conf   -> axum-app
+#   caddy                   deploy/Caddyfile    -> actix-app (socket)
 # then checks with curl that valid sessions get through, anonymous and
 # too-low requests are refused, and identity headers sent by a client never
 # reach an app as an identity: not through either proxy, not sent straight to
@@ -25,16 +26,16 @@
 #   E2E_TIME_LIMIT      seconds for everything after the build (default 300)
 #   E2E_BUILD_TIMEOUT   seconds for the cargo build (default 1800)
 #   E2E_BIN_DIR         use the programs in this folder instead of building
-#                       (set by examples/tests/e2e.rs, which `cargo test` runs)
+#                       them (set by tests/e2e.rs, which `cargo test` runs)
 #   E2E_KEEP=1          keep the work directory (logs, generated configs)
 #   RUST_LOG            the programs' log level (default info), logs are in
 #                       the work directory and printed on failure
 
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-E2E_DIR="$ROOT/examples/e2e"
-DEPLOY_DIR="$ROOT/examples/deploy"
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+DEPLOY_DIR=$(cd "$E2E_DIR/../deploy" && pwd)
+ROOT=$(cd "$E2E_DIR/../../.." && pwd)
 TIME_LIMIT=${E2E_TIME_LIMIT:-300}
 BUILD_TIMEOUT=${E2E_BUILD_TIMEOUT:-1800}
 READY_TIMEOUT=30
@@ -305,15 +306,13 @@ log "$("$NGINX" -v 2>&1), caddy $("$CADDY" version | cut -d' ' -f1), $(curl --ve
 # A debug build: it reuses what `cargo test` already compiled, and the tests
 # need correctness, not speed.
 if [ -n "${E2E_BIN_DIR:-}" ]; then
-    # `cargo test` (examples/tests/e2e.rs) already built the programs.
+    # `cargo test` (tests/e2e.rs) already built the programs.
     BIN="$E2E_BIN_DIR"
 else
-    log "building the examples"
-    (cd "$ROOT" && timeout "$BUILD_TIMEOUT" cargo build --quiet --examples -p organizr-auth-examples -p axum-app -p actix-app -p mint-token)
+    log "building the programs"
+    (cd "$ROOT" && timeout "$BUILD_TIMEOUT" cargo build --quiet -p forward-auth -p axum-app -p actix-app -p mint-token)
     TARGET_DIR=$(cd "$ROOT" && cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-    BIN="$TARGET_DIR/debug/examples"
-    # Packages of their own: their binaries are one folder up.
-    for program in axum-app actix-app mint-token; do ln -sf "../$program" "$BIN/$program"; done
+    BIN="$TARGET_DIR/debug"
 fi
 for program in forward-auth axum-app actix-app mint-token; do
     [ -x "$BIN/$program" ] || { log "missing $BIN/$program after the build"; exit 1; }

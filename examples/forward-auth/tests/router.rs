@@ -16,10 +16,10 @@ use std::time::{Duration, SystemTime};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use http::{Request, StatusCode};
+use axum::http::{HeaderMap, Request, StatusCode};
+use forward_auth::router::{PeerInfo, router};
 use organizr_auth_core::mint::TokenBuilder;
 use organizr_auth_core::{Authenticator, Config, GroupLevel, Secret, TrustedProxies, proxy::Peer};
-use organizr_auth_examples::forward_auth::{PeerInfo, router};
 use tower::ServiceExt;
 
 const KEY: &str = "forward-auth-test-organizr-hash-0123456789";
@@ -56,7 +56,7 @@ fn cookie(token: &str) -> (&'static str, String) {
 
 struct Answer {
     status: StatusCode,
-    headers: http::HeaderMap,
+    headers: HeaderMap,
     body: String,
 }
 

@@ -1,6 +1,6 @@
-//! `ORGANIZR_LISTEN`: where a program accepts connections.
+//! `ORGANIZR_LISTEN`: where forward-auth accepts connections.
 //!
-//! Three forms, the same for every program:
+//! Three forms (axum-app and actix-app accept the same):
 //!
 //! | value | meaning |
 //! |---|---|
@@ -23,11 +23,11 @@ pub const LISTEN_VAR: &str = "ORGANIZR_LISTEN";
 /// A parsed listen address.
 ///
 /// ```
-/// use organizr_auth_examples::listen::Listen;
+/// use forward_auth::listen::Listen;
 /// assert_eq!(Listen::parse("[::]:3000")?.to_string(), "[::]:3000");
 /// assert_eq!(Listen::parse("unix:/run/app.sock")?.to_string(), "unix:/run/app.sock");
 /// assert!(Listen::parse("proxy.lan:80").is_err());
-/// # Ok::<(), organizr_auth_examples::listen::ListenError>(())
+/// # Ok::<(), forward_auth::listen::ListenError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Listen {

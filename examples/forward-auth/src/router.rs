@@ -1,5 +1,4 @@
-//! The forward-auth server: a local, fast stand-in for Organizr's auth API, for
-//! nginx `auth_request`, Traefik `ForwardAuth` and Caddy `forward_auth`.
+//! The routes of forward-auth, and the answer to each subrequest.
 //!
 //! A reverse proxy sends each incoming request's headers here (a subrequest)
 //! and lets the request through only on a 2xx. The routes:
@@ -27,7 +26,7 @@
 //! ignored here. Send browsers to the login page from the proxy instead
 //! (nginx: `error_page 401 = @login;`, see `deploy/nginx.conf`).
 //!
-//! # Trust
+//! # Security
 //! This server's socket peer is the reverse proxy, so the trusted-proxy list
 //! applies to it as to any app: a `Remote-User` in the subrequest is believed
 //! only if the proxy is on `ORGANIZR_TRUSTED_PROXIES`. Keep that list empty

@@ -1,11 +1,14 @@
-//! What every program does before serving: logging, and failing loudly on a bad
-//! configuration.
+//! Start-up and serving: logging, failing loudly on a bad configuration, and
+//! serving until Ctrl-C or SIGTERM.
 
 use std::error::Error;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use tracing_subscriber::EnvFilter;
+
+use crate::listen::Bound;
+use crate::router::PeerInfo;
 
 /// Logs through `tracing` to stderr, at the level `RUST_LOG` names (default
 /// `info`, so core's start-up warnings about a short key or a `0.0.0.0/0` proxy
@@ -36,9 +39,9 @@ pub fn init_tracing() {
 /// quote their source in their own message.
 ///
 /// ```
-/// use organizr_auth_examples::startup::error_chain;
+/// use forward_auth::startup::error_chain;
 /// let io = std::io::Error::other("disk on fire");
-/// let outer = organizr_auth_examples::listen::ListenError::Bind { listen: "[::]:1".into(), source: io };
+/// let outer = forward_auth::listen::ListenError::Bind { listen: "[::]:1".into(), source: io };
 /// assert_eq!(error_chain(&outer), "ORGANIZR_LISTEN: cannot listen on [::]:1: disk on fire");
 /// ```
 pub fn error_chain(error: &dyn Error) -> String {
@@ -87,44 +90,28 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-/// Serves an axum app on `bound` until Ctrl-C or SIGTERM, on a fresh
-/// multi-threaded runtime. The socket peer reaches the app as axum
-/// `ConnectInfo`: `T` on TCP, `U` on a UNIX socket (whose path is removed when
-/// the server stops). The peer is what decides whether `Remote-User` is
-/// believed.
-pub fn serve_axum<T, U>(
-    bound: crate::listen::Bound,
-    app: axum::Router,
-) -> Result<(), Box<dyn Error + Send + Sync>>
-where
-    T: for<'a> axum::extract::connect_info::Connected<
-            axum::serve::IncomingStream<'a, tokio::net::TcpListener>,
-        > + Clone
-        + Send
-        + Sync
-        + 'static,
-    U: for<'a> axum::extract::connect_info::Connected<
-            axum::serve::IncomingStream<'a, tokio::net::UnixListener>,
-        > + Clone
-        + Send
-        + Sync
-        + 'static,
-{
+/// Serves the forward-auth router on `bound` until Ctrl-C or SIGTERM, on a
+/// fresh multi-threaded runtime. Each request's socket peer reaches the
+/// handlers as `ConnectInfo<PeerInfo>`, on TCP and UNIX sockets alike: the
+/// peer decides whether a `Remote-User` header is believed. A UNIX socket's
+/// path is removed when the server stops.
+pub fn serve(bound: Bound, app: axum::Router) -> Result<(), Box<dyn Error + Send + Sync>> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    let app = app.into_make_service_with_connect_info::<PeerInfo>();
     runtime.block_on(async move {
         match bound {
-            crate::listen::Bound::Tcp(std_listener) => {
+            Bound::Tcp(std_listener) => {
                 let listener = tokio::net::TcpListener::from_std(std_listener)?;
-                axum::serve(listener, app.into_make_service_with_connect_info::<T>())
+                axum::serve(listener, app)
                     .with_graceful_shutdown(shutdown_signal())
                     .await?;
             }
-            crate::listen::Bound::Unix(std_listener, _socket_file) => {
+            Bound::Unix(std_listener, _socket_file) => {
                 // `_socket_file` lives until the server stops, then removes the path.
                 let listener = tokio::net::UnixListener::from_std(std_listener)?;
-                axum::serve(listener, app.into_make_service_with_connect_info::<U>())
+                axum::serve(listener, app)
                     .with_graceful_shutdown(shutdown_signal())
                     .await?;
             }

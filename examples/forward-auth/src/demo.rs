@@ -1,14 +1,122 @@
-//! The signing key, for `forward-auth --demo`, which *makes* tokens.
+//! `forward-auth --demo`: try the server with no Organizr at hand.
 //!
-//! Core's [`Config`](organizr_auth_core::Config) keeps its key to itself, as it
-//! should: a validator never needs to hand it out. A token tool does, so it reads
-//! the key the same way `Config::from_env` does, from the same variables, with
-//! the same errors.
+//! Without a configured key, the demo makes one up for this run
+//! ([`random_demo_key`]) and passes it through core's own configuration, so
+//! that every other `ORGANIZR_*` variable still applies. Either way it mints a
+//! token for an admin and one for a plain user, and prints them with `curl`
+//! commands that show a 200, a 401 and a 403 ([`instructions`]).
+//!
+//! Minting needs the key itself, which core's [`Config`] rightly keeps to
+//! itself; so [`KeySource`] reads it the way `Config::from_env` does, from the
+//! same variables, with the same errors.
+//!
+//! # Security
+//! With a configured key (`ORGANIZR_HASH`, `ORGANIZR_HASH_FILE`,
+//! `ORGANIZR_CONFIG_PHP`), the printed tokens are real: an admin token for
+//! that Organizr instance, valid for a day, on stdout. Use `--demo` with a real
+//! key only on a machine and a terminal you trust, and never where stdout is
+//! logged. A made-up key lives as long as the process, and is never printed.
 
 use std::path::PathBuf;
 
+use organizr_auth_core::mint::TokenBuilder;
 use organizr_auth_core::php_config::OrganizrPhpConfig;
-use organizr_auth_core::{ConfigError, Secret};
+use organizr_auth_core::{Authenticator, Config, ConfigError, GroupLevel, Secret};
+
+use crate::listen::Listen;
+
+/// A start-up error.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The configuration to serve with, and in demo mode the key to mint the demo
+/// tokens with.
+///
+/// Outside demo mode this is `Config::from_env()`. In demo mode a configured
+/// key is used as it is; with none, a random one stands in for this run.
+pub fn load_config(demo: bool) -> Result<(Config, Option<SigningKey>), BoxError> {
+    if !demo {
+        return Ok((Config::from_env()?, None));
+    }
+    match KeySource::from_env()? {
+        // A key is configured: use it, so the demo tokens work against it.
+        Some(source) => {
+            let config = Config::from_env()?;
+            let key = source.load(uuid_from_env())?;
+            Ok((config, Some(key)))
+        }
+        // None: make one up for this run only, and pass it through core's own
+        // parsing so that every other variable still applies.
+        None => {
+            let made_up = random_demo_key();
+            tracing::info!(
+                "demo mode: no ORGANIZR_HASH configured, using a random key for this run"
+            );
+            let config = Config::from_vars(|name| match name {
+                "ORGANIZR_HASH" => Some(made_up.clone()),
+                _ => std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()),
+            })?;
+            let key = KeySource::Hash(made_up).load(uuid_from_env())?;
+            Ok((config, Some(key)))
+        }
+    }
+}
+
+/// What `--demo` prints on stdout: two tokens signed with `key` and `curl`
+/// commands against the server listening on `listen`, bound at `shown`
+/// (which has the real port when `listen` asked for port 0).
+pub fn instructions(
+    key: &SigningKey,
+    auth: &Authenticator,
+    listen: &Listen,
+    shown: &str,
+) -> String {
+    let admin = TokenBuilder::new("admin", GroupLevel::ADMIN)
+        .email("admin@example.org")
+        .sign(&key.secret);
+    let user = TokenBuilder::new("alice", GroupLevel::USER)
+        .email("alice@example.org")
+        .user_id(2)
+        .sign(&key.secret);
+    let cookie = auth.cookie_name();
+    let (curl, base) = match listen {
+        Listen::Unix(path) => (
+            format!("curl -si --unix-socket {}", path.display()),
+            "http://localhost".to_owned(),
+        ),
+        Listen::Tcp(_) => {
+            // `[::]` and `0.0.0.0` are not addresses to connect to.
+            let host = shown
+                .replace("0.0.0.0:", "127.0.0.1:")
+                .replace("[::]:", "[::1]:");
+            ("curl -si".to_owned(), format!("http://{host}"))
+        }
+    };
+    format!(
+        "\
+forward-auth demo: tokens valid for one day (signed with this run's key)
+
+  admin (group 0 Admin): {admin}
+  alice (group 4 User):  {user}
+
+Try, in another terminal:
+
+  # 200, with X-Organizr-User: admin and Remote-User: admin headers
+  {curl} -H 'Cookie: {cookie}={admin}' {base}/api/v2/auth/0
+
+  # 401: no credential
+  {curl} {base}/api/v2/auth/0
+
+  # 403: alice is group 4, this needs group 0 (admin)
+  {curl} -H 'Cookie: {cookie}={user}' {base}/api/v2/auth/0
+
+  # 200 for alice where group 4 (User) is enough, bearer form
+  {curl} -H 'Authorization: Bearer {user}' {base}/api/v2/auth/4
+
+  # 200 for anyone: 999 is the guest level
+  {curl} {base}/auth/999
+"
+    )
+}
 
 /// A key and the instance uuid that goes with it (the cookie is
 /// `organizr_token_<uuid>`).
@@ -183,5 +291,27 @@ mod tests {
         let (a, b) = (random_demo_key(), random_demo_key());
         assert_eq!(a.len(), 64);
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn instructions_show_an_address_to_connect_to() {
+        let key = KeySource::Hash(random_demo_key()).load(None).unwrap();
+        let auth = Authenticator::new(Config::new(key.secret.clone()).uuid("u"));
+        let any = Listen::parse("0.0.0.0:0").unwrap();
+        let text = instructions(&key, &auth, &any, "0.0.0.0:9091");
+        assert!(
+            text.contains("curl -si http://127.0.0.1:9091/auth/999"),
+            "{text}"
+        );
+        assert!(text.contains("-H 'Cookie: organizr_token_u="), "{text}");
+        let dual = Listen::parse("[::]:0").unwrap();
+        let text = instructions(&key, &auth, &dual, "[::]:9091");
+        assert!(text.contains("http://[::1]:9091/api/v2/auth/0"), "{text}");
+        let unix = Listen::parse("unix:/run/fa.sock").unwrap();
+        let text = instructions(&key, &auth, &unix, "unix:/run/fa.sock");
+        assert!(
+            text.contains("curl -si --unix-socket /run/fa.sock http://localhost/auth/999"),
+            "{text}"
+        );
     }
 }
