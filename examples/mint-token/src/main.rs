@@ -128,7 +128,15 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Parsed, String> 
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args(std::env::args().skip(1)) {
+    // `std::env::args` would panic on an argument that is not UTF-8.
+    let utf8: Result<Vec<String>, _> = std::env::args_os()
+        .skip(1)
+        .map(|a| a.into_string())
+        .collect();
+    let parsed = utf8
+        .map_err(|a| format!("argument {a:?} is not valid UTF-8"))
+        .and_then(|args| parse_args(args.into_iter()));
+    let args = match parsed {
         Ok(Parsed::Run(args)) => args,
         Ok(Parsed::Help) => {
             print!("{USAGE}");

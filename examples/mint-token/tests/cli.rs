@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+use std::os::unix::ffi::OsStringExt;
 use std::process::{Command, Output};
 
 use organizr_auth_core::{Secret, TokenValidator};
@@ -123,6 +124,18 @@ fn command_line_errors() {
         );
         assert!(stdout(&output).is_empty());
     }
+
+    // Not UTF-8: refused, not a panic.
+    let latin1 = Command::new(env!("CARGO_BIN_EXE_mint-token"))
+        .args([
+            "--user".into(),
+            std::ffi::OsString::from_vec(b"j\xf6rg".to_vec()),
+        ])
+        .env_clear()
+        .env("ORGANIZR_HASH", KEY)
+        .output()
+        .unwrap();
+    assert_eq!(latin1.status.code(), Some(2), "{}", stderr(&latin1));
 
     let no_key = mint(&["--user", "alice"], &[]);
     assert_eq!(no_key.status.code(), Some(1));
