@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Question 6: forward-auth under load.
 #
-# Starts the forward-auth example on loopback with a configured ORGANIZR_HASH,
-# mints a session cookie for it with the mint-token example, then runs wrk for
+# Starts forward-auth on loopback with a configured ORGANIZR_HASH, mints a
+# session cookie for it with mint-token, then runs wrk for
 # DURATION against
 #   1. GET /api/v2/auth/4 with the valid cookie (token validated, level 4 checked,
 #      identity headers written), and
@@ -11,9 +11,9 @@
 # and prints requests/s, their ratio (target: >= 0.8) and the server's resident
 # memory (VmRSS, VmHWM) after the runs. The server is stopped by its pid.
 #
-# Usage: benches/load.sh            (from anywhere; builds the examples first)
+# Usage: benches/load.sh            (from anywhere; builds the two programs first)
 # Environment: DURATION (10s), THREADS (1), CONNECTIONS (32), PORT (19090),
-# SKIP_BUILD=1 to use the binaries already in target/release/examples.
+# SKIP_BUILD=1 to use the binaries already in target/release.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +25,7 @@ BASE="http://127.0.0.1:$PORT"
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps 2>/dev/null |
     sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 TARGET_DIR=${TARGET_DIR:-target}
-BIN="$TARGET_DIR/release/examples"
+BIN="$TARGET_DIR/release"
 
 if ! command -v wrk >/dev/null; then
     echo "wrk not found: installing it (Debian package)" >&2
@@ -34,7 +34,7 @@ if ! command -v wrk >/dev/null; then
 fi
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-    cargo build --release -q -p organizr-auth-examples --example forward-auth --example mint-token
+    cargo build --release -q -p forward-auth -p mint-token
 fi
 
 WORK=$(mktemp -d)

@@ -1,0 +1,222 @@
+//! Everything around the app that is not about Organizr: logging, the
+//! `ORGANIZR_LISTEN` address, and serving until Ctrl-C or SIGTERM.
+//!
+//! `ORGANIZR_LISTEN` is one of:
+//!
+//! | value | meaning |
+//! |---|---|
+//! | `127.0.0.1:3000`, `[::1]:3000`, `localhost:3000` | one address (an IP, or `localhost` for 127.0.0.1) |
+//! | `0.0.0.0:3000` | every IPv4 address |
+//! | `[::]:3000` | dual-stack: IPv6 and IPv4; IPv4 clients arrive as `::ffff:a.b.c.d`, which core matches against IPv4 entries of the trusted-proxy list |
+//! | `unix:/run/app/http.sock` | a UNIX-domain socket, whose peers are `@` in the trusted-proxy list |
+//!
+//! Host names other than `localhost` are refused: the listen address must not
+//! depend on DNS.
+
+use std::error::Error;
+use std::fmt::{self, Write as _};
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+
+use axum::Router;
+use organizr_auth_tower::UnixPeer;
+use tracing_subscriber::EnvFilter;
+
+pub type BoxError = Box<dyn Error + Send + Sync>;
+
+/// Where to accept connections.
+pub enum Listen {
+    Tcp(SocketAddr),
+    Unix(PathBuf),
+}
+
+/// A listening socket, non-blocking.
+pub enum Bound {
+    Tcp(std::net::TcpListener),
+    Unix(std::os::unix::net::UnixListener, PathBuf),
+}
+
+impl Listen {
+    /// Reads `ORGANIZR_LISTEN`; unset or empty means `default`.
+    pub fn from_env(default: &str) -> Result<Self, String> {
+        let value = match std::env::var("ORGANIZR_LISTEN") {
+            Ok(value) if !value.trim().is_empty() => value,
+            Err(std::env::VarError::NotUnicode(raw)) => {
+                return Err(format!(
+                    "ORGANIZR_LISTEN={raw:?} is invalid: not valid UTF-8"
+                ));
+            }
+            _ => default.to_owned(),
+        };
+        let invalid = |reason: &str| format!("ORGANIZR_LISTEN={value:?} is invalid: {reason}");
+        let trimmed = value.trim();
+        if let Some(path) = trimmed.strip_prefix("unix:") {
+            if path.is_empty() {
+                return Err(invalid(
+                    "unix: needs a socket path, as in unix:/run/app/http.sock",
+                ));
+            }
+            return Ok(Listen::Unix(path.into()));
+        }
+        if let Some(port) = trimmed.strip_prefix("localhost:") {
+            let port = port
+                .parse()
+                .map_err(|_| invalid("the port must be a number from 0 to 65535"))?;
+            return Ok(Listen::Tcp((Ipv4Addr::LOCALHOST, port).into()));
+        }
+        trimmed.parse().map(Listen::Tcp).map_err(|_| {
+            invalid("expected HOST:PORT with an IP address (127.0.0.1:3000, 0.0.0.0:3000), [::]:PORT, or unix:/path/to.sock")
+        })
+    }
+
+    /// Binds the address. `[::]:PORT` is made dual-stack on purpose rather than
+    /// left to the host's default. A UNIX socket file left by an earlier run is
+    /// replaced, but only if it is a socket and nothing answers on it.
+    pub fn bind(&self) -> Result<Bound, String> {
+        let cannot = |e: io::Error| format!("ORGANIZR_LISTEN: cannot listen on {self}: {e}");
+        match self {
+            Listen::Tcp(addr) => bind_tcp(*addr).map(Bound::Tcp).map_err(cannot),
+            Listen::Unix(path) => {
+                remove_stale_socket(path).map_err(cannot)?;
+                let listener = std::os::unix::net::UnixListener::bind(path).map_err(cannot)?;
+                listener.set_nonblocking(true).map_err(cannot)?;
+                Ok(Bound::Unix(listener, path.clone()))
+            }
+        }
+    }
+}
+
+impl fmt::Display for Listen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Listen::Tcp(addr) => write!(f, "{addr}"),
+            Listen::Unix(path) => write!(f, "unix:{}", path.display()),
+        }
+    }
+}
+
+fn bind_tcp(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    if addr.is_ipv6() {
+        // `[::]:PORT` also takes IPv4 clients, as `::ffff:a.b.c.d`.
+        socket.set_only_v6(false)?;
+    }
+    // A restart must not fail on the last run's TIME_WAIT connections.
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
+fn remove_stale_socket(path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+        // Probably a typo in the path: never delete it.
+        Ok(meta) if !meta.file_type().is_socket() => Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            "the path exists and is not a socket",
+        )),
+        Ok(_) if std::os::unix::net::UnixStream::connect(path).is_ok() => Err(io::Error::new(
+            io::ErrorKind::AddrInUse,
+            "another server is already listening on this socket",
+        )),
+        Ok(_) => std::fs::remove_file(path),
+    }
+}
+
+/// Serves `app` until Ctrl-C or SIGTERM, then removes the UNIX socket file, if
+/// any. The socket peer reaches the layer as axum's `ConnectInfo`: a
+/// `SocketAddr` on TCP, a `UnixPeer` on a UNIX socket.
+pub fn serve(bound: Bound, app: Router) -> Result<(), BoxError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        match bound {
+            Bound::Tcp(listener) => {
+                let listener = tokio::net::TcpListener::from_std(listener)?;
+                tracing::info!(listen = %listener.local_addr()?, "axum-app listening");
+                axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                    .with_graceful_shutdown(shutdown_signal())
+                    .await?;
+            }
+            Bound::Unix(listener, path) => {
+                let listener = tokio::net::UnixListener::from_std(listener)?;
+                tracing::info!(listen = %format_args!("unix:{}", path.display()), "axum-app listening");
+                let served =
+                    axum::serve(listener, app.into_make_service_with_connect_info::<UnixPeer>())
+                        .with_graceful_shutdown(shutdown_signal())
+                        .await;
+                let _ = std::fs::remove_file(&path);
+                served?;
+            }
+        }
+        Ok(())
+    })
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    // Where a handler cannot be installed, that signal never completes.
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let term = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut stream) => {
+                stream.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutting down");
+}
+
+/// Logs to stderr at the level `RUST_LOG` names, default `info` (so that core's
+/// start-up warnings are seen).
+pub fn init_tracing() {
+    let spec = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|s| !s.trim().is_empty());
+    let (filter, bad) = match spec.as_deref().map(EnvFilter::try_new) {
+        Some(Ok(filter)) => (filter, None),
+        Some(Err(e)) => (EnvFilter::new("info"), Some(e)),
+        None => (EnvFilter::new("info"), None),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+    if let Some(e) = bad {
+        tracing::warn!(RUST_LOG = spec.as_deref().unwrap_or_default(), error = %e, "ignoring an invalid RUST_LOG, logging at info");
+    }
+}
+
+/// An error and its causes on one line, `outer: cause: root cause`, skipping a
+/// cause that the message before it already quotes.
+pub fn error_chain(error: &dyn Error) -> String {
+    let mut text = error.to_string();
+    let mut last = text.clone();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let shown = cause.to_string();
+        if !last.contains(&shown) {
+            let _ = write!(text, ": {shown}");
+        }
+        last = shown;
+        source = cause.source();
+    }
+    text
+}

@@ -1,0 +1,29 @@
+//! forward-auth: a local, fast stand-in for Organizr's auth API, for nginx
+//! `auth_request`, Traefik `ForwardAuth` and Caddy `forward_auth`. The
+//! program (`src/main.rs`) is a few lines over these modules:
+//!
+//! | module | what it is for |
+//! |---|---|
+//! | [`router`] | the routes, and the 200 / 401 / 403 answer to each subrequest |
+//! | [`cli`] | the command line: `--demo`, `--help` |
+//! | [`demo`] | `--demo`: a made-up key, tokens signed with it, `curl` commands to try |
+//! | [`listen`] | `ORGANIZR_LISTEN`: `HOST:PORT`, dual-stack `[::]:PORT`, `unix:/path` |
+//! | [`startup`] | logging, start-up errors, serving until Ctrl-C or SIGTERM |
+//!
+//! Everything else is configured by the `ORGANIZR_*` variables of core's
+//! `Config::from_env()`. How to deploy it behind nginx, Caddy or Traefik:
+//! `README.md` and `deploy/` in this package; `e2e/run.sh` runs those very
+//! files against real nginx and Caddy.
+
+pub mod cli;
+pub mod demo;
+pub mod listen;
+pub mod router;
+pub mod startup;
+
+/// The repository README's code blocks, compiled as doctests of this package
+/// (with both adapters as dev-dependencies), so the snippets users copy keep
+/// building.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct RootReadme;
