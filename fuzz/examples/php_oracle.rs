@@ -21,6 +21,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use organizr_auth_core::Secret;
+use organizr_auth_core::mint::sign_raw;
 use organizr_auth_core::php_config::OrganizrPhpConfig;
 
 const PHP: &str = r#"
@@ -64,22 +66,10 @@ fn main() {
         };
         let file = scratch.join("config.php");
         std::fs::write(&file, php_text).unwrap();
-        let want = format!(
-            "array {} {} {}",
-            hex(Some(ours.organizr_hash())),
-            if ours.uuid().is_empty() {
-                None
-            } else {
-                Some(ours.uuid())
-            }
-            .map_or("absent|empty".into(), |u| hex(Some(u))),
-            ours.api_key()
-                .map_or("absent|empty".into(), |k| hex(Some(k))),
-        );
         let out = php(&file);
-        if !agrees(&want, &out) {
+        if let Err(why) = agrees(&ours, &out) {
             mismatches += 1;
-            println!("MISMATCH {}\n  ours: {want}\n  php:  {out}", path.display());
+            println!("MISMATCH {}: {why}\n  php: {out}", path.display());
         }
     }
     std::fs::remove_dir_all(&scratch).ok();
@@ -89,22 +79,41 @@ fn main() {
     }
 }
 
-fn hex(s: Option<&str>) -> String {
-    s.map_or("absent".into(), |s| {
-        format!(
-            "str:{}",
-            s.bytes().map(|b| format!("{b:02x}")).collect::<String>()
-        )
-    })
+/// PHP's `array <hash> <uuid> <api>` line, each `absent`, `other:<type>` or
+/// `str:<hex>`, against ours. The key and the API key never leave their
+/// types: the key is compared through the signatures both make, the API key
+/// with `ApiKey::matches`. Ours maps a missing or empty uuid / API key to the
+/// same value.
+fn agrees(ours: &OrganizrPhpConfig, php: &str) -> Result<(), String> {
+    let fields: Vec<&str> = php.split(' ').collect();
+    let [tag, hash, uuid, api] = fields[..] else {
+        return Err("php printed something else".into());
+    };
+    if tag != "array" {
+        return Err("php did not return an array".into());
+    }
+    let bytes = |field: &str| field.strip_prefix("str:").map(unhex);
+    let php_hash = bytes(hash).ok_or("organizrHash is not a string to php")?;
+    let php_key = Secret::new(&php_hash).map_err(|e| format!("php's organizrHash: {e}"))?;
+    if sign_raw(b"{}", b"{}", ours.organizr_hash()) != sign_raw(b"{}", b"{}", &php_key) {
+        return Err("organizrHash differs".into());
+    }
+    let php_uuid = bytes(uuid).unwrap_or_default();
+    if ours.uuid().as_bytes() != php_uuid {
+        return Err("uuid differs".into());
+    }
+    match (ours.api_key(), bytes(api).filter(|k| !k.is_empty())) {
+        (None, None) => Ok(()),
+        (Some(key), Some(php_api)) if key.matches(&php_api) => Ok(()),
+        _ => Err("organizrAPI differs".into()),
+    }
 }
 
-/// `absent|empty`: ours maps a missing or empty uuid / API key to the same value.
-fn agrees(want: &str, got: &str) -> bool {
-    let (w, g): (Vec<&str>, Vec<&str>) = (want.split(' ').collect(), got.split(' ').collect());
-    w.len() == g.len()
-        && w.iter()
-            .zip(&g)
-            .all(|(w, g)| w == g || (*w == "absent|empty" && (*g == "absent" || *g == "str:")))
+fn unhex(hex: &str) -> Vec<u8> {
+    (0..hex.len() / 2)
+        .filter_map(|i| hex.get(2 * i..2 * i + 2))
+        .filter_map(|pair| u8::from_str_radix(pair, 16).ok())
+        .collect()
 }
 
 fn php(file: &Path) -> String {

@@ -74,7 +74,7 @@ pub struct Authenticator {
 
 impl Authenticator {
     /// Builds the authenticator and warns through `tracing` when the key is
-    /// shorter than 32 bytes.
+    /// shorter than 32 bytes or the API key shorter than 8.
     ///
     /// ```
     /// use organizr_auth_core::{Authenticator, Config, Secret};
@@ -87,6 +87,11 @@ impl Authenticator {
             tracing::warn!(
                 key_len = config.secret.len(),
                 "organizrHash is shorter than 32 bytes: anyone holding one token can guess it offline and forge admin tokens; rotate it in Organizr to a long random value"
+            );
+        }
+        if config.api_key.as_ref().is_some_and(|key| key.len() < 8) {
+            tracing::warn!(
+                "the Organizr API key is shorter than 8 characters: anyone can guess it and act as the admin \"Organizr API\"; generate a new one in Organizr (it makes 20)"
             );
         }
         let mut proxy_headers = vec![config.user_header.clone()];

@@ -15,7 +15,10 @@ use hmac::{Hmac, Mac};
 use serde::Serialize;
 use sha2::Sha256;
 
-use crate::{GroupLevel, Secret};
+use std::path::PathBuf;
+
+use crate::config::KeySource;
+use crate::{ConfigError, GroupLevel, Secret};
 
 /// Builds a token with Organizr's exact header and claim layout
 /// (`iss`, `aud`, `jti`, `iat`, `nbf`, `exp`, `name`, `group`, `groupID`,
@@ -327,4 +330,104 @@ struct OrganizrClaims<'a> {
 /// ```
 pub fn cookie_name(uuid: &str) -> String {
     crate::credentials::cookie_name(uuid)
+}
+
+/// The signing key a token-making tool needs, read the way
+/// [`Config::from_env`](crate::Config::from_env) reads it: from
+/// `ORGANIZR_HASH`, `ORGANIZR_HASH_FILE` or `ORGANIZR_CONFIG_PHP` (exactly
+/// one), with the uuid from `ORGANIZR_UUID` or config.php, and the same
+/// errors. A [`Config`](crate::Config) keeps its key to itself, as a
+/// validator should; a tool that makes tokens cannot.
+///
+/// ```
+/// use organizr_auth_core::mint::SigningKey;
+/// let vars = |name: &str| match name {
+///     "ORGANIZR_HASH" => Some("a-long-random-organizr-hash-value-here".to_owned()),
+///     "ORGANIZR_UUID" => Some("0b7e".to_owned()),
+///     _ => None,
+/// };
+/// let key = SigningKey::from_vars(vars)?.ok_or("no key configured")?;
+/// assert_eq!(key.uuid, "0b7e");
+/// assert!(SigningKey::from_vars(|_| None)?.is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SigningKey {
+    /// The key (Organizr's `organizrHash`).
+    pub secret: Secret,
+    /// The instance uuid (`ORGANIZR_UUID`, or config.php's); empty if neither.
+    pub uuid: String,
+}
+
+impl SigningKey {
+    /// The key the environment configures, or `None` when no key variable is
+    /// set. Values that are not UTF-8 are refused, as in `Config::from_env`.
+    ///
+    /// ```
+    /// use organizr_auth_core::mint::SigningKey;
+    /// // In a tool: `let key = SigningKey::from_env()?.ok_or("set ORGANIZR_HASH")?;`
+    /// # let _ = SigningKey::from_env;
+    /// ```
+    pub fn from_env() -> Result<Option<Self>, ConfigError> {
+        let vars = crate::config::organizr_vars(std::env::vars_os())?;
+        Self::from_vars(|name| vars.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()))
+    }
+
+    /// Like [`SigningKey::from_env`], reading variables through `var`.
+    ///
+    /// ```
+    /// use organizr_auth_core::mint::SigningKey;
+    /// let both = |name: &str| matches!(name, "ORGANIZR_HASH" | "ORGANIZR_HASH_FILE").then(|| "x".to_owned());
+    /// assert!(SigningKey::from_vars(both).is_err());
+    /// ```
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
+        use crate::config::{Naming, variables};
+        let get = |v: variables::Variable| var(v.env).filter(|value| !value.is_empty());
+        let uuid = get(variables::UUID);
+        let Some(source) = KeySource::choose(
+            var(variables::HASH.env),
+            get(variables::HASH_FILE).map(Into::into),
+            get(variables::CONFIG_PHP).map(Into::into),
+            uuid.is_some(),
+            false,
+            Naming::Env,
+        )?
+        else {
+            return Ok(None);
+        };
+        Self::load(source, uuid).map(Some)
+    }
+
+    /// The key in a file (as for `ORGANIZR_HASH_FILE`), with this uuid.
+    ///
+    /// ```
+    /// use organizr_auth_core::mint::SigningKey;
+    /// let err = SigningKey::from_hash_file("/nonexistent/organizr-hash", None).unwrap_err();
+    /// assert!(err.to_string().contains("ORGANIZR_HASH_FILE"));
+    /// ```
+    pub fn from_hash_file(
+        path: impl Into<PathBuf>,
+        uuid: Option<String>,
+    ) -> Result<Self, ConfigError> {
+        Self::load(KeySource::HashFile(path.into()), uuid)
+    }
+
+    /// The key and uuid of Organizr's config.php (as for `ORGANIZR_CONFIG_PHP`).
+    ///
+    /// ```
+    /// use organizr_auth_core::mint::SigningKey;
+    /// let err = SigningKey::from_config_php("/nonexistent/config.php").unwrap_err();
+    /// assert!(err.to_string().contains("ORGANIZR_CONFIG_PHP"));
+    /// ```
+    pub fn from_config_php(path: impl Into<PathBuf>) -> Result<Self, ConfigError> {
+        Self::load(KeySource::ConfigPhp(path.into()), None)
+    }
+
+    fn load(source: KeySource, uuid: Option<String>) -> Result<Self, ConfigError> {
+        let loaded = source.load(crate::config::Naming::Env)?;
+        Ok(Self {
+            secret: loaded.secret,
+            uuid: loaded.uuid.or(uuid).unwrap_or_default(),
+        })
+    }
 }

@@ -10,9 +10,11 @@
 //! accepted, because refusing them would lock real installs out, but they are
 //! weak: anyone who captures one token can guess a short key offline and then
 //! mint tokens for any user. [`Secret::is_short`] tells, and the
-//! [`Authenticator`](crate::Authenticator) warns about it at start-up. Rotating
-//! Organizr's hash (Settings → System Settings → Security, or `organizrHash` in
-//! `config.php`) logs everyone out and is the remedy.
+//! [`Authenticator`](crate::Authenticator) warns about it at start-up. A
+//! longer key is the remedy, but rotating `organizrHash` has costs: it stops
+//! every token this crate validates, yet logs no one out of Organizr itself
+//! (Organizr does not check signatures), and it breaks every secret Organizr
+//! encrypted with it. `SECURITY.md` says how to do it.
 
 use std::fmt;
 use std::path::Path;
@@ -46,19 +48,20 @@ pub struct Secret(Box<[u8]>);
 
 impl Secret {
     /// A key from its text, exactly as Organizr stores it (no trimming: every byte
-    /// is key material). An empty key is an error.
+    /// is key material). An empty key is an error, and so is one made only of
+    /// whitespace (`"   "`, a lone newline): Organizr's wizard never makes one,
+    /// and anyone could guess it.
     ///
     /// ```
     /// use organizr_auth_core::{Secret, SecretError};
     /// assert_eq!(Secret::new(" spaced ")?.len(), 8);
     /// assert!(matches!(Secret::new(""), Err(SecretError::Empty)));
+    /// assert!(matches!(Secret::new(" \n"), Err(SecretError::Blank)));
     /// # Ok::<(), SecretError>(())
     /// ```
     pub fn new(key: impl AsRef<[u8]>) -> Result<Self, SecretError> {
         let key = key.as_ref();
-        if key.is_empty() {
-            return Err(SecretError::Empty);
-        }
+        check_material(key)?;
         Ok(Self(key.into()))
     }
 
@@ -89,7 +92,7 @@ impl Secret {
                 bytes.pop();
             }
         }
-        if bytes.is_empty() {
+        if bytes.trim_ascii().is_empty() {
             return Err(SecretError::EmptyFile {
                 path: path.to_owned(),
             });
@@ -126,6 +129,17 @@ impl Secret {
     }
 }
 
+/// Key material must be something: not empty, not only whitespace.
+fn check_material(key: &[u8]) -> Result<(), SecretError> {
+    if key.is_empty() {
+        Err(SecretError::Empty)
+    } else if key.trim_ascii().is_empty() {
+        Err(SecretError::Blank)
+    } else {
+        Ok(())
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(..)")
@@ -147,20 +161,33 @@ impl fmt::Debug for Secret {
 pub struct ApiKey(Box<[u8]>);
 
 impl ApiKey {
-    /// An API key from its text. Empty is an error (Organizr leaves it empty when
-    /// no key was generated: configure nothing rather than an empty key).
+    /// An API key from its text. Empty or whitespace-only is an error (Organizr
+    /// leaves it empty when no key was generated: configure nothing rather than
+    /// an empty key).
     ///
     /// ```
     /// use organizr_auth_core::ApiKey;
     /// assert!(ApiKey::new("A1B2C3D4E5F6G7H8I9J0").is_ok());
     /// assert!(ApiKey::new("").is_err());
+    /// assert!(ApiKey::new("  ").is_err());
     /// ```
     pub fn new(key: impl AsRef<[u8]>) -> Result<Self, SecretError> {
         let key = key.as_ref();
-        if key.is_empty() {
-            return Err(SecretError::Empty);
-        }
+        check_material(key)?;
         Ok(Self(key.into()))
+    }
+
+    /// The key's length in bytes (Organizr makes 20; a start-up warning
+    /// names keys shorter than 8).
+    ///
+    /// ```
+    /// use organizr_auth_core::ApiKey;
+    /// assert_eq!(ApiKey::new("A1B2C3D4E5F6G7H8I9J0")?.len(), 20);
+    /// # Ok::<(), organizr_auth_core::SecretError>(())
+    /// ```
+    #[allow(clippy::len_without_is_empty)] // an ApiKey is never empty
+    pub fn len(&self) -> usize {
+        self.0.len()
     }
 
     /// Whether `candidate` is this key, in time that depends only on the lengths.
@@ -175,6 +202,11 @@ impl ApiKey {
         // `ct_eq` on slices of different lengths returns false at once; the length
         // of a 20-character key is no secret worth hiding.
         bool::from(self.0.as_ref().ct_eq(candidate))
+    }
+
+    #[cfg(test)]
+    pub(crate) fn expose(&self) -> &[u8] {
+        &self.0
     }
 }
 
@@ -198,8 +230,11 @@ pub enum SecretError {
     /// The key was empty.
     #[error("the key is empty")]
     Empty,
-    /// The key file was empty (or held only a newline).
-    #[error("key file {} is empty", path.display())]
+    /// The key was only whitespace (spaces, tabs, newlines).
+    #[error("the key is only whitespace")]
+    Blank,
+    /// The key file was empty or held only whitespace.
+    #[error("key file {} is empty or only whitespace", path.display())]
     EmptyFile {
         /// The file that was read.
         path: std::path::PathBuf,
@@ -228,9 +263,24 @@ mod tests {
     }
 
     #[test]
-    fn empty_keys_are_errors() {
+    fn empty_and_blank_keys_are_errors() {
         assert!(matches!(Secret::new(""), Err(SecretError::Empty)));
         assert!(matches!(ApiKey::new(""), Err(SecretError::Empty)));
+        // Regression (issue 15, finding 5): these started the server with a
+        // guessable key.
+        for blank in ["   ", "\n", "\t", "\r\n", " \n "] {
+            assert!(
+                matches!(Secret::new(blank), Err(SecretError::Blank)),
+                "{blank:?}"
+            );
+            assert!(
+                matches!(ApiKey::new(blank), Err(SecretError::Blank)),
+                "{blank:?}"
+            );
+        }
+        // Short real keys stay accepted (with a warning at start-up).
+        assert!(Secret::new("abc").is_ok());
+        assert!(Secret::new(" a ").is_ok());
     }
 
     #[test]
@@ -240,10 +290,12 @@ mod tests {
         let p = dir.join("k");
         std::fs::write(&p, " key \r\n").unwrap();
         assert_eq!(Secret::from_file(&p).unwrap().expose(), b" key ");
-        std::fs::write(&p, "\n").unwrap();
-        let err = Secret::from_file(&p).unwrap_err();
-        assert!(matches!(err, SecretError::EmptyFile { .. }));
-        assert!(err.to_string().contains(&p.display().to_string()));
+        for blank in ["\n", "\n\n\n", " \t\r\n"] {
+            std::fs::write(&p, blank).unwrap();
+            let err = Secret::from_file(&p).unwrap_err();
+            assert!(matches!(err, SecretError::EmptyFile { .. }), "{blank:?}");
+            assert!(err.to_string().contains(&p.display().to_string()));
+        }
         let missing = dir.join("missing");
         let err = Secret::from_file(&missing).unwrap_err();
         assert!(err.to_string().contains("missing"), "{err}");

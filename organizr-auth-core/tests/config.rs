@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
+use organizr_auth_core::config::Settings;
 use organizr_auth_core::{
     Authenticator, Config, ConfigError, GroupLevel, InvalidValue, proxy::Peer,
 };
@@ -243,23 +244,35 @@ fn empty_optional_variables_count_as_unset() {
 
 #[test]
 fn serde_config_checks_like_env() {
-    let config: Config = serde_json::from_str(&format!(
+    let settings = |json: String| -> Settings { serde_json::from_str(&json).unwrap() };
+    let config = Config::from_settings(settings(format!(
         r#"{{"organizr_hash":"{HASH}","uuid":"u","trusted_proxies":"127.0.0.1","accept_bearer":false,"leeway_secs":1}}"#
-    ))
+    )))
     .unwrap();
     assert_eq!(Authenticator::new(config).cookie_name(), "organizr_token_u");
-    let err = serde_json::from_str::<Config>(&format!(
+    let err = Config::from_settings(settings(format!(
         r#"{{"organizr_hash":"{HASH}","trusted_proxies":"proxy.lan"}}"#
-    ))
-    .unwrap_err()
-    .to_string();
+    )))
+    .unwrap_err();
+    let message = full_message(&err);
     assert!(
-        err.contains("trusted_proxies") && err.contains("\"proxy.lan\""),
-        "{err}"
+        message.contains("trusted_proxies") && message.contains("\"proxy.lan\""),
+        "{message}"
     );
-    assert!(!err.contains(HASH));
+    assert!(!message.contains(HASH));
     assert!(
-        serde_json::from_str::<Config>(&format!(r#"{{"organizr_hash":"{HASH}","typo":1}}"#))
+        serde_json::from_str::<Settings>(&format!(r#"{{"organizr_hash":"{HASH}","typo":1}}"#))
             .is_err()
+    );
+    // A settings Debug never shows the secrets.
+    let shown = format!(
+        "{:?}",
+        settings(format!(
+            r#"{{"organizr_hash":"{HASH}","api_key":"apikeymarker"}}"#
+        ))
+    );
+    assert!(
+        !shown.contains(HASH) && !shown.contains("apikeymarker"),
+        "{shown}"
     );
 }

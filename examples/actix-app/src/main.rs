@@ -66,13 +66,13 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         // Printed, not logged: a start-up error must be seen even with RUST_LOG=off.
         Err(e) => {
-            eprintln!("actix-app: error: {}", server::error_chain(&*e));
+            eprintln!("actix-app: error: {e:#}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn run() -> Result<(), server::BoxError> {
+fn run() -> anyhow::Result<()> {
     let listen = server::Listen::from_env("127.0.0.1:3001")?;
     let auth = Arc::new(Authenticator::new(Config::from_env()?));
     let bound = listen.bind()?;

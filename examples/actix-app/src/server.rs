@@ -14,15 +14,12 @@
 //! Host names other than `localhost` are refused: the listen address must not
 //! depend on DNS.
 
-use std::error::Error;
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use tracing_subscriber::EnvFilter;
-
-pub type BoxError = Box<dyn Error + Send + Sync>;
 
 /// Where to accept connections.
 pub enum Listen {
@@ -38,17 +35,16 @@ pub enum Bound {
 
 impl Listen {
     /// Reads `ORGANIZR_LISTEN`; unset or empty means `default`.
-    pub fn from_env(default: &str) -> Result<Self, String> {
+    pub fn from_env(default: &str) -> anyhow::Result<Self> {
         let value = match std::env::var("ORGANIZR_LISTEN") {
             Ok(value) if !value.trim().is_empty() => value,
             Err(std::env::VarError::NotUnicode(raw)) => {
-                return Err(format!(
-                    "ORGANIZR_LISTEN={raw:?} is invalid: not valid UTF-8"
-                ));
+                anyhow::bail!("ORGANIZR_LISTEN={raw:?} is invalid: not valid UTF-8");
             }
             _ => default.to_owned(),
         };
-        let invalid = |reason: &str| format!("ORGANIZR_LISTEN={value:?} is invalid: {reason}");
+        let invalid =
+            |reason: &str| anyhow::anyhow!("ORGANIZR_LISTEN={value:?} is invalid: {reason}");
         let trimmed = value.trim();
         if let Some(path) = trimmed.strip_prefix("unix:") {
             if path.is_empty() {
@@ -72,14 +68,15 @@ impl Listen {
     /// Binds the address. `[::]:PORT` is made dual-stack on purpose rather than
     /// left to the host's default. A UNIX socket file left by an earlier run is
     /// replaced, but only if it is a socket and nothing answers on it.
-    pub fn bind(&self) -> Result<Bound, String> {
-        let cannot = |e: io::Error| format!("ORGANIZR_LISTEN: cannot listen on {self}: {e}");
+    pub fn bind(&self) -> anyhow::Result<Bound> {
+        use anyhow::Context as _;
+        let cannot = || format!("ORGANIZR_LISTEN: cannot listen on {self}");
         match self {
-            Listen::Tcp(addr) => bind_tcp(*addr).map(Bound::Tcp).map_err(cannot),
+            Listen::Tcp(addr) => bind_tcp(*addr).map(Bound::Tcp).with_context(cannot),
             Listen::Unix(path) => {
-                remove_stale_socket(path).map_err(cannot)?;
-                let listener = std::os::unix::net::UnixListener::bind(path).map_err(cannot)?;
-                listener.set_nonblocking(true).map_err(cannot)?;
+                remove_stale_socket(path).with_context(cannot)?;
+                let listener = std::os::unix::net::UnixListener::bind(path).with_context(cannot)?;
+                listener.set_nonblocking(true).with_context(cannot)?;
                 Ok(Bound::Unix(listener, path.clone()))
             }
         }
@@ -170,21 +167,4 @@ pub fn init_tracing() {
     if let Some(e) = bad {
         tracing::warn!(RUST_LOG = spec.as_deref().unwrap_or_default(), error = %e, "ignoring an invalid RUST_LOG, logging at info");
     }
-}
-
-/// An error and its causes on one line, `outer: cause: root cause`, skipping a
-/// cause that the message before it already quotes.
-pub fn error_chain(error: &dyn Error) -> String {
-    let mut text = error.to_string();
-    let mut last = text.clone();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let shown = cause.to_string();
-        if !last.contains(&shown) {
-            let _ = write!(text, ": {shown}");
-        }
-        last = shown;
-        source = cause.source();
-    }
-    text
 }

@@ -69,13 +69,13 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         // Printed, not logged: a start-up error must be seen even with RUST_LOG=off.
         Err(e) => {
-            eprintln!("axum-app: error: {}", server::error_chain(&*e));
+            eprintln!("axum-app: error: {e:#}");
             ExitCode::FAILURE
         }
     }
 }
 
-fn run() -> Result<(), server::BoxError> {
+fn run() -> anyhow::Result<()> {
     let listen = server::Listen::from_env("127.0.0.1:3000")?;
     let auth = Arc::new(Authenticator::new(Config::from_env()?));
     // `serve` hands each request's socket peer to the layer (axum's ConnectInfo):

@@ -1,64 +1,72 @@
 //! `forward-auth --demo`: try the server with no Organizr at hand.
 //!
-//! Without a configured key, the demo makes one up for this run
-//! ([`random_demo_key`]) and passes it through core's own configuration, so
-//! that every other `ORGANIZR_*` variable still applies. Either way it mints a
-//! token for an admin and one for a plain user, and prints them with `curl`
-//! commands that show a 200, a 401 and a 403 ([`instructions`]).
-//!
-//! Minting needs the key itself, which core's [`Config`] rightly keeps to
-//! itself; so [`KeySource`] reads it the way `Config::from_env` does, from the
-//! same variables, with the same errors.
+//! The demo always makes up a key for this run ([`random_demo_key`]) and
+//! passes it through core's own configuration, so that every other
+//! `ORGANIZR_*` variable still applies. It mints a token for an admin and one
+//! for a plain user, and prints them with `curl` commands that show a 200, a
+//! 401 and a 403 ([`instructions`]).
 //!
 //! # Security
-//! With a configured key (`ORGANIZR_HASH`, `ORGANIZR_HASH_FILE`,
-//! `ORGANIZR_CONFIG_PHP`), the printed tokens are real: an admin token for
-//! that Organizr instance, valid for a day, on stdout. Use `--demo` with a real
-//! key only on a machine and a terminal you trust, and never where stdout is
-//! logged. A made-up key lives as long as the process, and is never printed.
+//! A configured key (`ORGANIZR_HASH`, `ORGANIZR_HASH_FILE`,
+//! `ORGANIZR_CONFIG_PHP`) is never used, and the start-up log says it is
+//! ignored: the printed admin token must not open a real instance. The
+//! made-up key lives as long as the process and is never printed.
 
-use std::path::PathBuf;
-
-use organizr_auth_core::mint::TokenBuilder;
-use organizr_auth_core::php_config::OrganizrPhpConfig;
-use organizr_auth_core::{Authenticator, Config, ConfigError, GroupLevel, Secret};
+use organizr_auth_core::mint::{SigningKey, TokenBuilder};
+use organizr_auth_core::{Authenticator, Config, GroupLevel, Secret};
 
 use crate::listen::Listen;
 
-/// A start-up error.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+/// The key settings a demo ignores.
+const KEY_VARIABLES: [&str; 4] = [
+    "ORGANIZR_HASH",
+    "ORGANIZR_HASH_FILE",
+    "ORGANIZR_CONFIG_PHP",
+    "ORGANIZR_API_KEY",
+];
 
 /// The configuration to serve with, and in demo mode the key to mint the demo
 /// tokens with.
 ///
-/// Outside demo mode this is `Config::from_env()`. In demo mode a configured
-/// key is used as it is; with none, a random one stands in for this run.
-pub fn load_config(demo: bool) -> Result<(Config, Option<SigningKey>), BoxError> {
+/// Outside demo mode this is `Config::from_env()`. In demo mode a random key
+/// stands in for this run, whatever key is configured.
+pub fn load_config(demo: bool) -> anyhow::Result<(Config, Option<SigningKey>)> {
+    load_config_from(demo, |name| std::env::var(name).ok())
+}
+
+/// [`load_config`], reading variables through `var`.
+pub fn load_config_from(
+    demo: bool,
+    var: impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<(Config, Option<SigningKey>)> {
     if !demo {
         return Ok((Config::from_env()?, None));
     }
-    match KeySource::from_env()? {
-        // A key is configured: use it, so the demo tokens work against it.
-        Some(source) => {
-            let config = Config::from_env()?;
-            let key = source.load(uuid_from_env())?;
-            Ok((config, Some(key)))
-        }
-        // None: make one up for this run only, and pass it through core's own
-        // parsing so that every other variable still applies.
-        None => {
-            let made_up = random_demo_key();
-            tracing::info!(
-                "demo mode: no ORGANIZR_HASH configured, using a random key for this run"
-            );
-            let config = Config::from_vars(|name| match name {
-                "ORGANIZR_HASH" => Some(made_up.clone()),
-                _ => std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()),
-            })?;
-            let key = KeySource::Hash(made_up).load(uuid_from_env())?;
-            Ok((config, Some(key)))
-        }
+    let ignored: Vec<&str> = KEY_VARIABLES
+        .into_iter()
+        .filter(|name| var(name).is_some_and(|v| !v.is_empty()))
+        .collect();
+    if ignored.is_empty() {
+        tracing::info!("demo mode: using a random key for this run");
+    } else {
+        tracing::warn!(
+            ignored = %ignored.join(", "),
+            "demo mode ignores the configured key: using a random key for this run, so that the printed tokens \
+             open nothing real"
+        );
     }
+    let made_up = random_demo_key();
+    let uuid = var("ORGANIZR_UUID").filter(|u| !u.is_empty());
+    let config = Config::from_vars(|name| match name {
+        "ORGANIZR_HASH" => Some(made_up.clone()),
+        name if KEY_VARIABLES.contains(&name) => None,
+        name => var(name),
+    })?;
+    let key = SigningKey {
+        secret: Secret::new(&made_up)?,
+        uuid: uuid.unwrap_or_default(),
+    };
+    Ok((config, Some(key)))
 }
 
 /// What `--demo` prints on stdout: two tokens signed with `key` and `curl`
@@ -118,90 +126,6 @@ Try, in another terminal:
     )
 }
 
-/// A key and the instance uuid that goes with it (the cookie is
-/// `organizr_token_<uuid>`).
-#[derive(Debug, Clone)]
-pub struct SigningKey {
-    /// The key (Organizr's `organizrHash`).
-    pub secret: Secret,
-    /// The instance uuid: `ORGANIZR_UUID`, or config.php's `uuid`; empty if neither.
-    pub uuid: String,
-}
-
-/// Where to read the key from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeySource {
-    /// `ORGANIZR_HASH`: the key itself.
-    Hash(String),
-    /// `ORGANIZR_HASH_FILE`: a file holding it.
-    HashFile(PathBuf),
-    /// `ORGANIZR_CONFIG_PHP`: Organizr's `api/config/config.php`.
-    ConfigPhp(PathBuf),
-}
-
-impl KeySource {
-    /// The source the environment names, or `None` when no key variable is set.
-    /// Two key variables at once are an error, as in `Config::from_env`.
-    pub fn from_env() -> Result<Option<Self>, ConfigError> {
-        Self::from_vars(|name| std::env::var_os(name).map(|v| v.to_string_lossy().into_owned()))
-    }
-
-    /// Like [`KeySource::from_env`], reading variables through `var`.
-    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Option<Self>, ConfigError> {
-        // As in core: an empty ORGANIZR_HASH is an error (kept, so that loading
-        // reports it); the other two count as unset when empty.
-        let hash = var("ORGANIZR_HASH");
-        let file = var("ORGANIZR_HASH_FILE").filter(|v| !v.is_empty());
-        let php = var("ORGANIZR_CONFIG_PHP").filter(|v| !v.is_empty());
-        let conflict = |first, second| ConfigError::Conflict { first, second };
-        match (hash, file, php) {
-            (None, None, None) => Ok(None),
-            (Some(_), Some(_), _) => Err(conflict("ORGANIZR_HASH", "ORGANIZR_HASH_FILE")),
-            (Some(_), _, Some(_)) => Err(conflict("ORGANIZR_HASH", "ORGANIZR_CONFIG_PHP")),
-            (_, Some(_), Some(_)) => Err(conflict("ORGANIZR_HASH_FILE", "ORGANIZR_CONFIG_PHP")),
-            (Some(hash), None, None) => Ok(Some(KeySource::Hash(hash))),
-            (None, Some(file), None) => Ok(Some(KeySource::HashFile(file.into()))),
-            (None, None, Some(php)) => Ok(Some(KeySource::ConfigPhp(php.into()))),
-        }
-    }
-
-    /// Loads the key. `uuid` is `ORGANIZR_UUID` (ignored for config.php, which
-    /// has its own).
-    pub fn load(&self, uuid: Option<String>) -> Result<SigningKey, ConfigError> {
-        let secret_error = |setting| move |source| ConfigError::Secret { setting, source };
-        match self {
-            KeySource::Hash(hash) => Ok(SigningKey {
-                secret: Secret::new(hash).map_err(secret_error("ORGANIZR_HASH"))?,
-                uuid: uuid.unwrap_or_default(),
-            }),
-            KeySource::HashFile(path) => Ok(SigningKey {
-                secret: Secret::from_file(path).map_err(secret_error("ORGANIZR_HASH_FILE"))?,
-                uuid: uuid.unwrap_or_default(),
-            }),
-            KeySource::ConfigPhp(path) => {
-                let php = OrganizrPhpConfig::from_file(path).map_err(|source| {
-                    ConfigError::PhpConfig {
-                        setting: "ORGANIZR_CONFIG_PHP",
-                        source,
-                    }
-                })?;
-                Ok(SigningKey {
-                    secret: Secret::new(php.organizr_hash())
-                        .map_err(secret_error("ORGANIZR_CONFIG_PHP"))?,
-                    uuid: php.uuid().to_owned(),
-                })
-            }
-        }
-    }
-}
-
-/// `ORGANIZR_UUID`, if set and not empty.
-pub fn uuid_from_env() -> Option<String> {
-    std::env::var("ORGANIZR_UUID")
-        .ok()
-        .filter(|v| !v.is_empty())
-}
-
 /// A random key for `forward-auth --demo`: 32 bytes from the kernel's
 /// `/dev/urandom`, hex-encoded (64 characters, so core does not warn about a
 /// short key). Where that file is missing, `RandomState`'s per-process random
@@ -236,54 +160,43 @@ pub fn random_demo_key() -> String {
 mod tests {
     use super::*;
 
-    fn source(vars: &[(&str, &str)]) -> Result<Option<KeySource>, ConfigError> {
-        KeySource::from_vars(|n| {
-            vars.iter()
+    fn vars<'a>(list: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |n| {
+            list.iter()
                 .find(|(k, _)| *k == n)
                 .map(|(_, v)| (*v).to_owned())
-        })
+        }
     }
 
+    /// Regression (issue 15, finding 2): with a configured key the demo used
+    /// it and printed a real, day-long admin token.
     #[test]
-    fn key_source_follows_core_rules() {
-        assert!(source(&[]).unwrap().is_none());
-        assert!(source(&[("ORGANIZR_HASH_FILE", "")]).unwrap().is_none());
-        assert_eq!(
-            source(&[("ORGANIZR_HASH", "k")]).unwrap(),
-            Some(KeySource::Hash("k".into()))
-        );
-        let conflict =
-            source(&[("ORGANIZR_HASH", "k"), ("ORGANIZR_CONFIG_PHP", "/x")]).unwrap_err();
-        assert!(
-            conflict
-                .to_string()
-                .contains("ORGANIZR_HASH and ORGANIZR_CONFIG_PHP")
-        );
-        let empty = source(&[("ORGANIZR_HASH", "")])
-            .unwrap()
-            .unwrap()
-            .load(None)
-            .unwrap_err();
-        assert!(
-            crate::startup::error_chain(&empty)
-                .contains("ORGANIZR_HASH: unusable key: the key is empty")
-        );
-    }
-
-    #[test]
-    fn config_php_gives_key_and_uuid() {
-        let path = std::env::temp_dir().join(format!("oa-key-{}.php", std::process::id()));
-        std::fs::write(
-            &path,
-            "<?php\nreturn array('organizrHash' => 'k3y-from-php', 'uuid' => 'u-1');\n",
+    fn the_demo_never_signs_with_a_configured_key() {
+        let real = "the-real-organizr-hash-of-a-real-instance";
+        let (config, key) = load_config_from(
+            true,
+            vars(&[("ORGANIZR_HASH", real), ("ORGANIZR_UUID", "u-1")]),
         )
         .unwrap();
-        let key = KeySource::ConfigPhp(path.clone())
-            .load(Some("ignored".into()))
-            .unwrap();
-        std::fs::remove_file(&path).ok();
+        let key = key.unwrap();
         assert_eq!(key.uuid, "u-1");
-        assert_eq!(key.secret.len(), "k3y-from-php".len());
+        let token = TokenBuilder::new("admin", GroupLevel::ADMIN).sign(&key.secret);
+        let real_validator = organizr_auth_core::TokenValidator::new(&Secret::new(real).unwrap());
+        assert!(real_validator.validate(&token).is_err());
+        // The server validates with the demo key, not the real one.
+        let auth = Authenticator::new(config);
+        assert!(auth.validator().validate(&token).is_ok());
+        assert_eq!(auth.cookie_name(), "organizr_token_u-1");
+    }
+
+    #[test]
+    fn the_demo_ignores_key_files_too() {
+        let (_, key) = load_config_from(
+            true,
+            vars(&[("ORGANIZR_CONFIG_PHP", "/nonexistent/config.php")]),
+        )
+        .unwrap();
+        assert_eq!(key.unwrap().secret.len(), 64);
     }
 
     #[test]
@@ -295,7 +208,10 @@ mod tests {
 
     #[test]
     fn instructions_show_an_address_to_connect_to() {
-        let key = KeySource::Hash(random_demo_key()).load(None).unwrap();
+        let key = SigningKey {
+            secret: Secret::new(random_demo_key()).unwrap(),
+            uuid: String::new(),
+        };
         let auth = Authenticator::new(Config::new(key.secret.clone()).uuid("u"));
         let any = Listen::parse("0.0.0.0:0").unwrap();
         let text = instructions(&key, &auth, &any, "0.0.0.0:9091");

@@ -40,11 +40,11 @@ fn main() -> ExitCode {
 
     let listen = match Listen::from_env(DEFAULT_LISTEN) {
         Ok(listen) => listen,
-        Err(e) => return fail(PROGRAM, &e),
+        Err(e) => return fail(PROGRAM, e),
     };
     let (config, demo_key) = match demo::load_config(demo_mode) {
         Ok(loaded) => loaded,
-        Err(e) => return fail(PROGRAM, &*e),
+        Err(e) => return fail(PROGRAM, e),
     };
     if std::env::var_os("ORGANIZR_LOGIN_URL").is_some_and(|v| !v.is_empty()) {
         tracing::info!(
@@ -55,7 +55,7 @@ fn main() -> ExitCode {
     let auth = Arc::new(Authenticator::new(config));
     let bound = match listen.bind() {
         Ok(bound) => bound,
-        Err(e) => return fail(PROGRAM, &e),
+        Err(e) => return fail(PROGRAM, e),
     };
     let shown = bound.describe();
     if let Some(key) = &demo_key {
@@ -64,6 +64,6 @@ fn main() -> ExitCode {
     tracing::info!(listen = %shown, "forward-auth listening");
     match startup::serve(bound, router::router(auth)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(PROGRAM, &*e),
+        Err(e) => fail(PROGRAM, e),
     }
 }

@@ -1,8 +1,6 @@
 //! Start-up and serving: logging, failing loudly on a bad configuration, and
 //! serving until Ctrl-C or SIGTERM.
 
-use std::error::Error;
-use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use tracing_subscriber::EnvFilter;
@@ -34,35 +32,10 @@ pub fn init_tracing() {
     }
 }
 
-/// An error and its causes on one line, `outer: cause: root cause`. A cause whose
-/// text the previous message already contains is skipped, since some errors
-/// quote their source in their own message.
-///
-/// ```
-/// use forward_auth::startup::error_chain;
-/// let io = std::io::Error::other("disk on fire");
-/// let outer = forward_auth::listen::ListenError::Bind { listen: "[::]:1".into(), source: io };
-/// assert_eq!(error_chain(&outer), "ORGANIZR_LISTEN: cannot listen on [::]:1: disk on fire");
-/// ```
-pub fn error_chain(error: &dyn Error) -> String {
-    let mut text = error.to_string();
-    let mut last = text.clone();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let shown = cause.to_string();
-        if !last.contains(&shown) {
-            let _ = write!(text, ": {shown}");
-        }
-        last = shown;
-        source = cause.source();
-    }
-    text
-}
-
 /// Prints `PROGRAM: error: CHAIN` to stderr and gives the failure exit code.
 /// Used for start-up errors, which must be seen even with `RUST_LOG=off`.
-pub fn fail(program: &str, error: &dyn Error) -> ExitCode {
-    eprintln!("{program}: error: {}", error_chain(error));
+pub fn fail(program: &str, error: impl Into<anyhow::Error>) -> ExitCode {
+    eprintln!("{program}: error: {:#}", error.into());
     ExitCode::FAILURE
 }
 
@@ -95,7 +68,7 @@ pub async fn shutdown_signal() {
 /// handlers as `ConnectInfo<PeerInfo>`, on TCP and UNIX sockets alike: the
 /// peer decides whether a `Remote-User` header is believed. A UNIX socket's
 /// path is removed when the server stops.
-pub fn serve(bound: Bound, app: axum::Router) -> Result<(), Box<dyn Error + Send + Sync>> {
+pub fn serve(bound: Bound, app: axum::Router) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -123,7 +96,6 @@ pub fn serve(bound: Bound, app: axum::Router) -> Result<(), Box<dyn Error + Send
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
-    use super::*;
     use organizr_auth_core::Config;
 
     fn config_error(vars: &[(&str, &str)]) -> String {
@@ -134,7 +106,7 @@ mod tests {
         let err =
             Config::from_vars(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
                 .unwrap_err();
-        error_chain(&err)
+        format!("{:#}", anyhow::Error::from(err))
     }
 
     const KEY: &str = "a-long-random-organizr-hash-value-for-tests";

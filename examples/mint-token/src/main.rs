@@ -15,19 +15,13 @@
 //! the session cookie), so the output can be captured:
 //! `TOKEN=$(cargo run -q -p mint-token -- --user alice --group 4)`.
 
-mod key;
-
-use std::error::Error;
-use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use organizr_auth_core::GroupLevel;
 use organizr_auth_core::mint::TokenBuilder;
-use organizr_auth_core::mint::cookie_name;
+use organizr_auth_core::mint::{SigningKey, cookie_name};
 use tracing_subscriber::EnvFilter;
-
-use crate::key::{KeySource, uuid_from_env};
 
 const PROGRAM: &str = "mint-token";
 
@@ -59,7 +53,15 @@ struct Args {
     user_id: u64,
     group_name: Option<String>,
     cookie: bool,
-    key: Option<KeySource>,
+    key: Option<KeyFlag>,
+}
+
+/// A key named on the command line (the key itself never is: shell history
+/// and `ps` would show it).
+#[derive(Debug, Clone)]
+enum KeyFlag {
+    HashFile(String),
+    ConfigPhp(String),
 }
 
 enum Parsed {
@@ -105,8 +107,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Parsed, String> 
             }
             "--group-name" => group_name = Some(value("a name")?),
             "--cookie" => cookie = true,
-            "--hash-file" => key = Some(KeySource::HashFile(value("a path")?.into())),
-            "--config-php" => key = Some(KeySource::ConfigPhp(value("a path")?.into())),
+            "--hash-file" => key = Some(KeyFlag::HashFile(value("a path")?)),
+            "--config-php" => key = Some(KeyFlag::ConfigPhp(value("a path")?)),
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -149,25 +151,25 @@ fn main() -> ExitCode {
         }
     };
     init_tracing();
-    let source = match args
-        .key
-        .clone()
-        .map(Ok)
-        .or_else(|| KeySource::from_env().transpose())
-    {
-        Some(Ok(source)) => source,
-        Some(Err(e)) => return fail(&e),
-        None => {
+    // The same variables and errors as core's `Config::from_env`.
+    let uuid = std::env::var("ORGANIZR_UUID")
+        .ok()
+        .filter(|u| !u.is_empty());
+    let loaded = match args.key.clone() {
+        Some(KeyFlag::HashFile(path)) => SigningKey::from_hash_file(path, uuid).map(Some),
+        Some(KeyFlag::ConfigPhp(path)) => SigningKey::from_config_php(path).map(Some),
+        None => SigningKey::from_env(),
+    };
+    let key = match loaded {
+        Ok(Some(key)) => key,
+        Err(e) => return fail(e),
+        Ok(None) => {
             eprintln!(
                 "{PROGRAM}: error: no signing key: set ORGANIZR_HASH, ORGANIZR_HASH_FILE or ORGANIZR_CONFIG_PHP, \
                  or pass --hash-file / --config-php"
             );
             return ExitCode::FAILURE;
         }
-    };
-    let key = match source.load(uuid_from_env()) {
-        Ok(key) => key,
-        Err(e) => return fail(&e),
     };
     if key.secret.is_short() {
         tracing::warn!(
@@ -255,26 +257,9 @@ fn init_tracing() {
 }
 
 /// Prints `mint-token: error: CHAIN` to stderr and gives the failure exit code.
-fn fail(error: &dyn Error) -> ExitCode {
-    eprintln!("{PROGRAM}: error: {}", error_chain(error));
+fn fail(error: impl Into<anyhow::Error>) -> ExitCode {
+    eprintln!("{PROGRAM}: error: {:#}", error.into());
     ExitCode::FAILURE
-}
-
-/// An error and its causes on one line, `outer: cause: root cause`. A cause whose
-/// text the previous message already contains is skipped.
-fn error_chain(error: &dyn Error) -> String {
-    let mut text = error.to_string();
-    let mut last = text.clone();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let shown = cause.to_string();
-        if !last.contains(&shown) {
-            let _ = write!(text, ": {shown}");
-        }
-        last = shown;
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]

@@ -43,6 +43,8 @@ use std::path::{Path, PathBuf};
 
 use parser::parse_document;
 
+use crate::{ApiKey, Secret};
+
 /// Largest input accepted, in bytes (1 MiB).
 const MAX_LEN: usize = 1024 * 1024;
 /// Deepest array nesting accepted, counting the returned array.
@@ -52,17 +54,18 @@ pub(super) const MAX_DEPTH: usize = 32;
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// use organizr_auth_core::php_config::OrganizrPhpConfig;
+/// use organizr_auth_core::{TokenValidator, php_config::OrganizrPhpConfig};
 /// let cfg = OrganizrPhpConfig::parse("<?php return ['organizrHash' => 'k3y'];")?;
-/// assert_eq!(cfg.organizr_hash(), "k3y");
+/// assert!(TokenValidator::new(cfg.organizr_hash()).leeway().as_secs() > 0);
+/// assert_eq!(cfg.organizr_hash().len(), 3);
 /// assert!(!format!("{cfg:?}").contains("k3y"));
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
 pub struct OrganizrPhpConfig {
-    organizr_hash: String,
+    organizr_hash: Secret,
     uuid: String,
-    api_key: Option<String>,
+    api_key: Option<ApiKey>,
 }
 
 impl OrganizrPhpConfig {
@@ -78,7 +81,7 @@ impl OrganizrPhpConfig {
     /// use organizr_auth_core::php_config::OrganizrPhpConfig;
     /// let src = "<?php\nreturn array(\n\t'organizrHash' => 'abc\\'def', // key\n\t'uuid' => '',\n);\n";
     /// let cfg = OrganizrPhpConfig::parse(src)?;
-    /// assert_eq!(cfg.organizr_hash(), "abc'def");
+    /// assert_eq!(cfg.organizr_hash().len(), "abc'def".len());
     /// assert!(OrganizrPhpConfig::parse("<?php return [];").is_err());
     /// # Ok(()) }
     /// ```
@@ -94,13 +97,22 @@ impl OrganizrPhpConfig {
         let slots = parse_document(source)?;
         let organizr_hash = match string_slot(slots.hash, key)? {
             None => return Err(PhpConfigError::MissingKey { path: None, key }),
-            Some(h) if h.is_empty() => return Err(PhpConfigError::EmptyKey { path: None, key }),
-            Some(h) => h,
+            Some(h) => Secret::new(h).map_err(|_| PhpConfigError::EmptyKey { path: None, key })?,
         };
+        // Organizr leaves `organizrAPI` empty until a key is generated: no key.
+        let api_key = string_slot(slots.api, "organizrAPI")?
+            .filter(|k| !k.is_empty())
+            .map(|k| {
+                ApiKey::new(k).map_err(|_| PhpConfigError::EmptyKey {
+                    path: None,
+                    key: "organizrAPI",
+                })
+            })
+            .transpose()?;
         Ok(Self {
             organizr_hash,
             uuid: string_slot(slots.uuid, "uuid")?.unwrap_or_default(),
-            api_key: string_slot(slots.api, "organizrAPI")?.filter(|k| !k.is_empty()),
+            api_key,
         })
     }
 
@@ -118,7 +130,7 @@ impl OrganizrPhpConfig {
     /// std::fs::write(&path, "<?php\nreturn array('organizrHash' => 'k3y', 'organizrAPI' => 'A1');\n")?;
     /// let cfg = OrganizrPhpConfig::from_file(&path);
     /// std::fs::remove_file(&path)?;
-    /// assert_eq!(cfg?.api_key(), Some("A1"));
+    /// assert!(cfg?.api_key().is_some_and(|key| key.matches(b"A1")));
     /// # Ok(()) }
     /// ```
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, PhpConfigError> {
@@ -147,17 +159,18 @@ impl OrganizrPhpConfig {
         Ok(cfg)
     }
 
-    /// The `organizrHash` value: the HMAC key, never empty, whitespace kept as-is.
+    /// The `organizrHash` value, the HMAC key: never empty or blank,
+    /// whitespace inside kept as-is. A [`Secret`], so it cannot be printed.
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use organizr_auth_core::php_config::OrganizrPhpConfig;
     /// let cfg = OrganizrPhpConfig::parse("<?php return ['organizrHash' => \" k\\x41 \"];")?;
-    /// assert_eq!(cfg.organizr_hash(), " kA ");
+    /// assert_eq!(cfg.organizr_hash().len(), 4);
     /// # Ok(()) }
     /// ```
     #[must_use]
-    pub fn organizr_hash(&self) -> &str {
+    pub fn organizr_hash(&self) -> &Secret {
         &self.organizr_hash
     }
 
@@ -182,12 +195,14 @@ impl OrganizrPhpConfig {
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use organizr_auth_core::php_config::OrganizrPhpConfig;
     /// let cfg = OrganizrPhpConfig::parse("<?php return ['organizrHash' => 'k', 'organizrAPI' => ''];")?;
-    /// assert_eq!(cfg.api_key(), None);
+    /// assert!(cfg.api_key().is_none());
+    /// let cfg = OrganizrPhpConfig::parse("<?php return ['organizrHash' => 'k', 'organizrAPI' => 'A1'];")?;
+    /// assert!(cfg.api_key().is_some_and(|key| key.matches(b"A1")));
     /// # Ok(()) }
     /// ```
     #[must_use]
-    pub fn api_key(&self) -> Option<&str> {
-        self.api_key.as_deref()
+    pub fn api_key(&self) -> Option<&ApiKey> {
+        self.api_key.as_ref()
     }
 }
 

@@ -1,0 +1,123 @@
+//! Why a configuration could not be built.
+//!
+//! Every error names the setting (the environment variable, or the serde
+//! field) and quotes the value as given, except for secrets, whose values are
+//! never repeated. Causes are kept as [`std::error::Error::source`] and not
+//! repeated in the message: print the chain (`anyhow`'s `{:#}`, or walk
+//! `source()`) to see all of it.
+
+use crate::SecretError;
+use crate::php_config::PhpConfigError;
+use crate::proxy::ProxyListError;
+use crate::token::LeewayTooLarge;
+
+/// Why a configuration could not be built.
+///
+/// ```
+/// use organizr_auth_core::{Config, ConfigError};
+/// let err = Config::from_vars(|name| (name == "ORGANIZR_HASH").then(String::new)).unwrap_err();
+/// assert!(matches!(err, ConfigError::Secret { setting: "ORGANIZR_HASH", .. }));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// No key setting was given.
+    #[error("no signing key configured: set {hash}, {hash_file} or {config_php}")]
+    MissingSecret {
+        /// The key setting's name.
+        hash: &'static str,
+        /// The key-file setting's name.
+        hash_file: &'static str,
+        /// The config.php setting's name.
+        config_php: &'static str,
+    },
+    /// Two settings that exclude each other were both given.
+    #[error("{first} and {second} cannot both be set")]
+    Conflict {
+        /// One setting.
+        first: &'static str,
+        /// The other.
+        second: &'static str,
+    },
+    /// A secret could not be loaded (its value is never shown).
+    #[error("{setting}: unusable key")]
+    Secret {
+        /// The setting.
+        setting: &'static str,
+        /// Why.
+        #[source]
+        source: SecretError,
+    },
+    /// Organizr's config.php could not be used.
+    #[error("{setting}: cannot use Organizr's config.php")]
+    PhpConfig {
+        /// The setting.
+        setting: &'static str,
+        /// Why.
+        #[source]
+        source: PhpConfigError,
+    },
+    /// A setting's value is invalid.
+    #[error("{setting}={value:?} is invalid")]
+    Invalid {
+        /// The setting.
+        setting: &'static str,
+        /// The value as given.
+        value: String,
+        /// Why.
+        #[source]
+        reason: InvalidValue,
+    },
+    /// An environment variable's value is not UTF-8 (it would be read as
+    /// something other than what was configured).
+    #[error("{setting} is not valid UTF-8")]
+    NotUtf8 {
+        /// The variable.
+        setting: String,
+    },
+}
+
+/// Why a (non-secret) setting's value is invalid.
+///
+/// ```
+/// use organizr_auth_core::{Config, ConfigError, InvalidValue};
+/// let vars = |name: &str| match name {
+///     "ORGANIZR_HASH" => Some("a-long-random-organizr-hash-value-here".to_string()),
+///     "ORGANIZR_ACCEPT_BEARER" => Some("maybe".to_string()),
+///     _ => None,
+/// };
+/// let err = Config::from_vars(vars).unwrap_err();
+/// assert!(matches!(err, ConfigError::Invalid { reason: InvalidValue::Bool, .. }));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidValue {
+    /// The trusted-proxy list does not parse.
+    #[error("not a trusted-proxy list")]
+    ProxyList(#[source] ProxyListError),
+    /// Not a valid HTTP header name.
+    #[error("not a valid HTTP header name")]
+    HeaderName,
+    /// A header name with `_`: reverse proxies and servers drop or rename such
+    /// headers, and the library strips every `_` spelling of identity headers,
+    /// so it could never match.
+    #[error(
+        "header names with `_` never reach the application (proxies drop them, and `_` spellings of identity headers are stripped): use `-`"
+    )]
+    HeaderNameUnderscore,
+    /// Not a boolean.
+    #[error("expected true or false (also 1/0, yes/no, on/off)")]
+    Bool,
+    /// Not a non-negative integer.
+    #[error("expected a whole number of seconds")]
+    Integer,
+    /// The leeway is too large.
+    #[error("leeway out of range")]
+    Leeway(#[source] LeewayTooLarge),
+    /// Not an absolute http(s) URL or `/path`, or one a browser could read as
+    /// another host (`//host`, `/\host`, `https://user@host`).
+    #[error(
+        "expected an absolute http:// or https:// URL, or a path starting with a single /, that a browser cannot read as another host"
+    )]
+    LoginUrl,
+}

@@ -1,0 +1,293 @@
+//! Configuration: everything an [`Authenticator`](crate::Authenticator)
+//! needs, checked once at start-up.
+//!
+//! A [`Config`] is built with its methods, read from environment variables
+//! with [`Config::from_env`], or read from a config file into [`Settings`]
+//! (serde) and checked with [`Config::from_settings`]. Every way checks every
+//! value, in one place ([`Settings`]' checks, which the builder methods
+//! share); a [`Config`] that exists is a valid one.
+//!
+//! Exactly one of the three key settings must be given. `ORGANIZR_CONFIG_PHP`
+//! cannot be combined with the key, uuid or API-key settings: one source of
+//! truth.
+//!
+//! # Security
+//! Errors name the setting and quote the bad value, except for the key and
+//! the API key, whose values are never repeated anywhere; [`Config`] and
+//! [`Settings`] print neither in `Debug`. Blank keys are refused.
+//!
+#![doc = include_str!("VARIABLES.md")]
+
+mod env;
+mod error;
+mod key;
+mod settings;
+pub(crate) mod variables;
+
+pub(crate) use env::organizr_vars;
+pub(crate) use key::KeySource;
+pub(crate) use settings::Naming;
+
+pub use error::{ConfigError, InvalidValue};
+pub use settings::Settings;
+pub use variables::{ReadBy, VARIABLES, Variable, closest_variable};
+
+use std::time::Duration;
+
+use http::{HeaderName, HeaderValue};
+
+use crate::proxy::TrustedProxies;
+use crate::{ApiKey, Secret, TokenValidator};
+use settings::{header_name, login_url};
+
+/// The default user header, as Authelia, Authentik and Navidrome use it.
+///
+/// ```
+/// assert_eq!(organizr_auth_core::config::DEFAULT_USER_HEADER, "remote-user");
+/// ```
+pub const DEFAULT_USER_HEADER: &str = "remote-user";
+
+/// A checked configuration. See the [module documentation](self) for every
+/// setting.
+///
+/// ```
+/// use organizr_auth_core::{Config, Secret, TrustedProxies};
+/// let config = Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)
+///     .uuid("0b7e4c1a-5d2f-4e8b-9a6c-3f1d2e7b8c90")
+///     .trusted_proxies("10.0.0.0/8, @".parse::<TrustedProxies>()?)
+///     .accept_bearer(false);
+/// assert!(Config::new(Secret::new("k")?).user_header("Remote User").is_err());
+/// # let _ = config;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) secret: Secret,
+    pub(crate) validator: TokenValidator,
+    pub(crate) uuid: String,
+    pub(crate) api_key: Option<ApiKey>,
+    pub(crate) api_key_query: bool,
+    pub(crate) accept_bearer: bool,
+    pub(crate) trusted_proxies: TrustedProxies,
+    pub(crate) user_header: HeaderName,
+    pub(crate) proxy_group_header: Option<HeaderName>,
+    pub(crate) login_url: Option<HeaderValue>,
+    pub(crate) raw_headers: Vec<HeaderName>,
+}
+
+impl Config {
+    /// Defaults around a key: empty uuid (`organizr_token_temp`), no API key,
+    /// bearer tokens accepted, no trusted proxies, `Remote-User`, 30 s leeway, no
+    /// login URL.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?));
+    /// assert!(auth.accepts_bearer() && auth.trusted_proxies().is_empty());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn new(secret: Secret) -> Self {
+        Self {
+            validator: TokenValidator::new(&secret),
+            secret,
+            uuid: String::new(),
+            api_key: None,
+            api_key_query: false,
+            accept_bearer: true,
+            trusted_proxies: TrustedProxies::none(),
+            user_header: HeaderName::from_static(DEFAULT_USER_HEADER),
+            proxy_group_header: None,
+            login_url: None,
+            raw_headers: Vec::new(),
+        }
+    }
+
+    /// The Organizr instance's uuid, which names its cookie.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?).uuid("0b7e"));
+    /// assert_eq!(auth.cookie_name(), "organizr_token_0b7e");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn uuid(mut self, uuid: impl Into<String>) -> Self {
+        self.uuid = uuid.into();
+        self
+    }
+
+    /// Accept Organizr's API key in the `Token` header.
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{ApiKey, Authenticator, Config, GroupLevel, Secret, proxy::Peer};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?).api_key(ApiKey::new("A1B2C3D4E5F6G7H8I9J0")?));
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("token", "A1B2C3D4E5F6G7H8I9J0".parse()?);
+    /// assert_eq!(auth.resolve(&headers, None, &Peer::Unknown).level(), GroupLevel::ADMIN);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn api_key(mut self, key: ApiKey) -> Self {
+        self.api_key = Some(key);
+        self
+    }
+
+    /// Also accept the API key as the `apikey` query parameter. Off by default:
+    /// query strings end up in access logs and browser history.
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{ApiKey, Authenticator, Config, GroupLevel, Secret, proxy::Peer};
+    /// let config = Config::new(Secret::new("k")?).api_key(ApiKey::new("A1B2C3D4E5F6G7H8I9J0")?);
+    /// let query = Some("apikey=A1B2C3D4E5F6G7H8I9J0");
+    /// let off = Authenticator::new(config.clone());
+    /// assert_eq!(off.resolve(&HeaderMap::new(), query, &Peer::Unknown).level(), GroupLevel::GUEST);
+    /// let on = Authenticator::new(config.api_key_in_query(true));
+    /// assert_eq!(on.resolve(&HeaderMap::new(), query, &Peer::Unknown).level(), GroupLevel::ADMIN);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn api_key_in_query(mut self, enabled: bool) -> Self {
+        self.api_key_query = enabled;
+        self
+    }
+
+    /// Accept tokens in `Authorization: Bearer` (default on).
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// assert!(!Authenticator::new(Config::new(Secret::new("k")?).accept_bearer(false)).accepts_bearer());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn accept_bearer(mut self, enabled: bool) -> Self {
+        self.accept_bearer = enabled;
+        self
+    }
+
+    /// The peers whose identity headers are believed.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret, TrustedProxies, proxy::Peer};
+    /// let auth = Authenticator::new(Config::new(Secret::new("k")?).trusted_proxies("172.18.0.2".parse::<TrustedProxies>()?));
+    /// assert!(auth.trusted_proxies().trusts(&Peer::Tcp("172.18.0.2:41000".parse()?)));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.trusted_proxies = proxies;
+        self
+    }
+
+    /// The header a trusted proxy names the user in (default `Remote-User`).
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{Authenticator, Config, Secret, TrustedProxies, proxy::Peer};
+    /// let config = Config::new(Secret::new("k")?)
+    ///     .trusted_proxies("127.0.0.1".parse::<TrustedProxies>()?)
+    ///     .user_header("X-Forwarded-User")?;
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-forwarded-user", "alice".parse()?);
+    /// let who = Authenticator::new(config).resolve(&headers, None, &Peer::Tcp("127.0.0.1:9".parse()?));
+    /// assert_eq!(who.identity().map(|i| i.username.as_str()), Some("alice"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn user_header(mut self, name: &str) -> Result<Self, ConfigError> {
+        self.user_header = header_name("user_header", name)?;
+        Ok(self)
+    }
+
+    /// A header in which a trusted proxy gives the user's group level (0-999).
+    /// Without one, proxy users are at level 998.
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{Authenticator, Config, GroupLevel, Secret, TrustedProxies, proxy::Peer};
+    /// let config = Config::new(Secret::new("k")?)
+    ///     .trusted_proxies("127.0.0.1".parse::<TrustedProxies>()?)
+    ///     .proxy_group_header("Remote-Group-Id")?;
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("remote-user", "alice".parse()?);
+    /// headers.insert("remote-group-id", "1".parse()?);
+    /// let who = Authenticator::new(config).resolve(&headers, None, &Peer::Tcp("127.0.0.1:9".parse()?));
+    /// assert_eq!(who.level(), GroupLevel::CO_ADMIN);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn proxy_group_header(mut self, name: &str) -> Result<Self, ConfigError> {
+        self.proxy_group_header = Some(header_name("proxy_group_header", name)?);
+        Ok(self)
+    }
+
+    /// The clock leeway for `exp`, `nbf` and `iat` (at most 300 s).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use organizr_auth_core::{Config, Secret};
+    /// assert!(Config::new(Secret::new("k")?).leeway(Duration::from_secs(5)).is_ok());
+    /// assert!(Config::new(Secret::new("k")?).leeway(Duration::from_secs(3600)).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn leeway(self, leeway: Duration) -> Result<Self, ConfigError> {
+        self.leeway_named(leeway, "leeway")
+    }
+
+    /// Where to redirect anonymous browsers: an absolute `http(s)://` URL or a
+    /// path starting with a single `/`; nothing a browser could read as another
+    /// host (`//host`, `/\host`, `https://user@host`).
+    ///
+    /// ```
+    /// use organizr_auth_core::{Config, Secret};
+    /// assert!(Config::new(Secret::new("k")?).login_url("https://organizr.example/").is_ok());
+    /// assert!(Config::new(Secret::new("k")?).login_url("/organizr/").is_ok());
+    /// assert!(Config::new(Secret::new("k")?).login_url("//evil.example/").is_err());
+    /// assert!(Config::new(Secret::new("k")?).login_url("/\\evil.example/").is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn login_url(mut self, url: &str) -> Result<Self, ConfigError> {
+        self.login_url = Some(login_url("login_url", url)?);
+        Ok(self)
+    }
+
+    /// Lets the identity header `name` reach handlers exactly as the client or
+    /// proxy sent it, unchecked. Every header of an identity family
+    /// ([`sanitize`](crate::sanitize)) is otherwise removed unless the library
+    /// wrote or accepted it. Use this only for a header the application needs
+    /// raw and treats as untrusted input: anyone can send it.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{Authenticator, Config, Peer, Policy, RequestHead, Secret};
+    /// let config = Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)
+    ///     .insecure_pass_raw_header("X-authentik-meta-app")?;
+    /// let auth = Arc::new(Authenticator::new(config));
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-authentik-meta-app", "photos".parse()?);
+    /// headers.insert("x-authentik-username", "admin".parse()?);
+    /// let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// let _ = auth.admit(head, Peer::Unknown, Policy::pass_through(), None);
+    /// assert!(headers.contains_key("x-authentik-meta-app"));
+    /// assert!(!headers.contains_key("x-authentik-username"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn insecure_pass_raw_header(mut self, name: &str) -> Result<Self, ConfigError> {
+        let name = header_name("insecure_pass_raw_header", name)?;
+        if !self.raw_headers.contains(&name) {
+            self.raw_headers.push(name);
+        }
+        Ok(self)
+    }
+
+    /// Checks `settings` (read from a config file) exactly as
+    /// [`Config::from_env`] checks environment variables; errors name the
+    /// serde fields.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Config, ConfigError};
+    /// use organizr_auth_core::config::Settings;
+    /// let settings: Settings = serde_json::from_str(r#"{"organizr_hash": "a-long-random-organizr-hash-value-here", "trusted_proxies": "proxy.lan"}"#)?;
+    /// let err = Config::from_settings(settings).unwrap_err();
+    /// assert_eq!(err.to_string(), r#"trusted_proxies="proxy.lan" is invalid"#);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn from_settings(settings: Settings) -> Result<Self, ConfigError> {
+        settings.check(Naming::Field)
+    }
+}

@@ -1,0 +1,292 @@
+//! Settings as written (environment variables, a config file), before they
+//! are checked; and the checking, in one place for both.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use http::{HeaderName, HeaderValue};
+use serde::Deserialize;
+
+use super::error::{ConfigError, InvalidValue};
+use super::key::KeySource;
+use super::variables::{
+    API_KEY, INSECURE_RAW_HEADERS, LEEWAY, LOGIN_URL, PROXY_GROUP_HEADER, TRUSTED_PROXIES,
+    USER_HEADER, Variable,
+};
+use super::{Config, variables};
+use crate::ApiKey;
+use crate::proxy::TrustedProxies;
+
+/// The unchecked settings of a config file, with the serde field names of
+/// [`VARIABLES`](super::VARIABLES). Unknown fields are errors.
+/// [`Config::from_settings`] checks them exactly as environment variables are
+/// checked.
+///
+/// ```
+/// use organizr_auth_core::Config;
+/// use organizr_auth_core::config::Settings;
+///
+/// let settings: Settings = serde_json::from_str(r#"{
+///     "organizr_hash": "a-long-random-organizr-hash-value-here",
+///     "trusted_proxies": "172.18.0.2, @",
+///     "leeway_secs": 10
+/// }"#)?;
+/// let config = Config::from_settings(settings)?;
+/// # let _ = config;
+/// assert!(serde_json::from_str::<Settings>(r#"{"organizr_hsah": "x"}"#).is_err());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub(crate) organizr_hash: Option<String>,
+    pub(crate) organizr_hash_file: Option<PathBuf>,
+    pub(crate) config_php: Option<PathBuf>,
+    pub(crate) uuid: Option<String>,
+    pub(crate) api_key: Option<String>,
+    pub(crate) api_key_query: Option<bool>,
+    pub(crate) trusted_proxies: Option<String>,
+    pub(crate) user_header: Option<String>,
+    pub(crate) proxy_group_header: Option<String>,
+    pub(crate) leeway_secs: Option<u64>,
+    pub(crate) accept_bearer: Option<bool>,
+    pub(crate) login_url: Option<String>,
+    pub(crate) insecure_raw_headers: Option<String>,
+}
+
+/// Never shows the key or the API key.
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |set: bool| if set { "<set>" } else { "<unset>" };
+        f.debug_struct("Settings")
+            .field("organizr_hash", &redacted(self.organizr_hash.is_some()))
+            .field("organizr_hash_file", &self.organizr_hash_file)
+            .field("config_php", &self.config_php)
+            .field("uuid", &self.uuid)
+            .field("api_key", &redacted(self.api_key.is_some()))
+            .field("trusted_proxies", &self.trusted_proxies)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which name errors use for a setting: the environment variable's, or the
+/// serde field's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Naming {
+    Env,
+    Field,
+}
+
+impl Naming {
+    pub(crate) fn of(self, variable: Variable) -> &'static str {
+        match (self, variable.field) {
+            (Naming::Field, Some(field)) => field,
+            _ => variable.env,
+        }
+    }
+}
+
+impl Settings {
+    /// Checks every setting and builds the [`Config`].
+    pub(crate) fn check(self, naming: Naming) -> Result<Config, ConfigError> {
+        let name = |v| naming.of(v);
+        let key = KeySource::choose(
+            self.organizr_hash,
+            self.organizr_hash_file,
+            self.config_php,
+            self.uuid.is_some(),
+            self.api_key.is_some(),
+            naming,
+        )?
+        .ok_or(ConfigError::MissingSecret {
+            hash: name(variables::HASH),
+            hash_file: name(variables::HASH_FILE),
+            config_php: name(variables::CONFIG_PHP),
+        })?
+        .load(naming)?;
+
+        let mut config = Config::new(key.secret).uuid(key.uuid.or(self.uuid).unwrap_or_default());
+        let api_key = match (key.api_key, self.api_key) {
+            (Some(from_php), _) => Some(from_php),
+            (None, Some(text)) => {
+                Some(ApiKey::new(text).map_err(|source| ConfigError::Secret {
+                    setting: name(API_KEY),
+                    source,
+                })?)
+            }
+            (None, None) => None,
+        };
+        if let Some(api_key) = api_key {
+            config = config.api_key(api_key);
+        }
+        config = config
+            .api_key_in_query(self.api_key_query.unwrap_or(false))
+            .accept_bearer(self.accept_bearer.unwrap_or(true));
+        if let Some(list) = self.trusted_proxies {
+            let proxies = TrustedProxies::parse(&list).map_err(|e| ConfigError::Invalid {
+                setting: name(TRUSTED_PROXIES),
+                value: list.clone(),
+                reason: InvalidValue::ProxyList(e),
+            })?;
+            config = config.trusted_proxies(proxies);
+        }
+        if let Some(header) = self.user_header {
+            config.user_header = header_name(name(USER_HEADER), &header)?;
+        }
+        if let Some(header) = self.proxy_group_header {
+            config.proxy_group_header = Some(header_name(name(PROXY_GROUP_HEADER), &header)?);
+        }
+        if let Some(secs) = self.leeway_secs {
+            config = config.leeway_named(Duration::from_secs(secs), name(LEEWAY))?;
+        }
+        if let Some(url) = self.login_url {
+            config.login_url = Some(login_url(name(LOGIN_URL), &url)?);
+        }
+        if let Some(list) = self.insecure_raw_headers {
+            for header in list.split(',').filter(|h| !h.trim().is_empty()) {
+                let header = header_name(name(INSECURE_RAW_HEADERS), header)?;
+                if !config.raw_headers.contains(&header) {
+                    config.raw_headers.push(header);
+                }
+            }
+        }
+        Ok(config)
+    }
+}
+
+/// A header name as configured: trimmed, valid, and without `_`.
+pub(crate) fn header_name(setting: &'static str, name: &str) -> Result<HeaderName, ConfigError> {
+    let trimmed = name.trim();
+    let invalid = |reason| ConfigError::Invalid {
+        setting,
+        value: name.to_owned(),
+        reason,
+    };
+    let header = HeaderName::from_bytes(trimmed.as_bytes())
+        .map_err(|_| invalid(InvalidValue::HeaderName))?;
+    if trimmed.contains('_') {
+        return Err(invalid(InvalidValue::HeaderNameUnderscore));
+    }
+    Ok(header)
+}
+
+/// A login URL that a browser can only read as the host it names: an
+/// absolute `http(s)://host/...` without user info, or a path starting with
+/// one `/`. Backslashes are refused everywhere (browsers read `\` as `/`, so
+/// `/\evil.example` is `//evil.example`), and so are control characters and
+/// spaces (browsers drop tabs and newlines, so `/\t/evil.example` would be
+/// `//evil.example` too).
+pub(crate) fn login_url(setting: &'static str, url: &str) -> Result<HeaderValue, ConfigError> {
+    let invalid = || ConfigError::Invalid {
+        setting,
+        value: url.to_owned(),
+        reason: InvalidValue::LoginUrl,
+    };
+    if url.chars().any(|c| c.is_control() || c == ' ' || c == '\\') {
+        return Err(invalid());
+    }
+    let absolute = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let ok = match absolute {
+        Some(rest) => {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+            !authority.is_empty() && !authority.contains('@')
+        }
+        None => url.starts_with('/') && !url.starts_with("//"),
+    };
+    if !ok {
+        return Err(invalid());
+    }
+    HeaderValue::from_str(url).map_err(|_| invalid())
+}
+
+/// `true`/`false` and the usual spellings.
+pub(crate) fn parse_bool(setting: &'static str, value: &str) -> Result<bool, ConfigError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Invalid {
+            setting,
+            value: value.to_owned(),
+            reason: InvalidValue::Bool,
+        }),
+    }
+}
+
+/// A whole number of seconds.
+pub(crate) fn parse_secs(setting: &'static str, value: &str) -> Result<u64, ConfigError> {
+    value
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| ConfigError::Invalid {
+            setting,
+            value: value.to_owned(),
+            reason: InvalidValue::Integer,
+        })
+}
+
+impl Config {
+    /// [`Config::leeway`], with errors naming `setting`.
+    pub(crate) fn leeway_named(
+        mut self,
+        leeway: Duration,
+        setting: &'static str,
+    ) -> Result<Self, ConfigError> {
+        self.validator = self
+            .validator
+            .with_leeway(leeway)
+            .map_err(|e| ConfigError::Invalid {
+                setting,
+                value: leeway.as_secs().to_string(),
+                reason: InvalidValue::Leeway(e),
+            })?;
+        Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn login_urls_that_browsers_could_read_as_another_host_are_refused() {
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "\\\\evil.example",
+            "/\t/evil.example",
+            "https://organizr.example@evil.example/",
+            "https:///path",
+            "javascript:alert(1)",
+            "organizr.example/login",
+            "https://organizr.example/a b",
+        ] {
+            assert!(login_url("login_url", bad).is_err(), "{bad:?}");
+        }
+        for good in [
+            "/",
+            "/organizr/",
+            "/login?x=1",
+            "https://organizr.example/",
+            "http://organizr.lan:8080/login",
+            "https://organizr.example",
+        ] {
+            assert!(login_url("login_url", good).is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn header_names_with_underscores_are_refused() {
+        let err = header_name("user_header", "Remote_User").unwrap_err();
+        assert!(matches!(
+            err,
+            ConfigError::Invalid {
+                reason: InvalidValue::HeaderNameUnderscore,
+                ..
+            }
+        ));
+        assert!(header_name("user_header", " X-Forwarded-User ").is_ok());
+    }
+}
