@@ -53,6 +53,8 @@ pub mod mint;
 pub mod php_config;
 pub mod proxy;
 pub mod secret;
+#[cfg(feature = "sessions")]
+pub mod session;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod token;
