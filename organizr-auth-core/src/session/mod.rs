@@ -522,6 +522,43 @@ mod tests {
     }
 
     #[test]
+    fn the_refresh_thread_ends_with_the_last_handle() {
+        let dir =
+            std::env::temp_dir().join(format!("organizr-session-unit-{}-drop", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("orgdb.db");
+        rusqlite::Connection::open(&path)
+            .unwrap()
+            .execute_batch(
+                "CREATE TABLE users(id, username, email, `group`, group_id, locked);
+                 CREATE TABLE tokens(token, user_id, expires);
+                 CREATE TABLE tabs(id, name, group_id);",
+            )
+            .unwrap();
+        // The longest refresh: the thread must not wait out its interval.
+        let options = SessionOptions::new()
+            .refresh(SessionOptions::MAX_REFRESH)
+            .unwrap();
+        let store = SessionStore::open(&path, options).unwrap();
+        let clone = store.clone();
+        let shared = Arc::downgrade(&store.inner.shared);
+        drop(store);
+        assert!(shared.upgrade().is_some(), "a clone keeps it running");
+        drop(clone);
+        // The thread holds the other reference to `Shared`; it is gone once the
+        // thread has returned. Polled, with a deadline far below MAX_REFRESH.
+        let start = Instant::now();
+        while shared.upgrade().is_some() {
+            assert!(
+                start.elapsed() < std::time::Duration::from_secs(30),
+                "the refresh thread outlived its store"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn unix_secs_counts_both_ways() {
         use std::time::Duration;
         assert_eq!(unix_secs(UNIX_EPOCH + Duration::from_secs(5)), 5);

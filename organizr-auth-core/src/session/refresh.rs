@@ -109,7 +109,9 @@ impl Health {
 
 /// What identifies the file and its content outside SQLite: a file replaced or
 /// moved away keeps serving the old inode to an open connection, and a file
-/// overwritten without SQLite may not bump `data_version`.
+/// overwritten without SQLite may not bump `data_version`. `data_version` in
+/// turn sees commits that leave the file's times alone (WAL mode, where they go
+/// to the `-wal` file, or two commits within the times' granularity).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct FileStamp {
     dev: u64,
@@ -136,10 +138,6 @@ impl FileStamp {
             modified: meta.modified().ok(),
             changed,
         })
-    }
-
-    fn same_file(&self, other: &Self) -> bool {
-        (self.dev, self.ino) == (other.dev, other.ino)
     }
 }
 
@@ -196,7 +194,12 @@ impl Poller {
     fn try_reload_if_changed(&mut self) -> Result<Option<Snapshot>, SessionError> {
         let path = self.path.as_path();
         let stamp = FileStamp::of(path).map_err(|e| SessionError::unreachable(path, e))?;
-        if !self.stamp.is_some_and(|s| s.same_file(&stamp)) {
+        // Any change to the file outside what SQLite tracks for this connection
+        // (another inode at the path, or new size or times) gets a new
+        // connection: its page cache may describe a file that is gone or was
+        // overwritten behind SQLite's back. Organizr's own commits change the
+        // times too, so this costs an open per change, not per poll.
+        if self.stamp != Some(stamp) {
             self.conn = None;
             self.stamp = None;
         }
