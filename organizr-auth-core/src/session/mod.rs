@@ -87,8 +87,11 @@
 //!   locked past the busy timeout) the last snapshot answers for at most
 //!   [`max_stale`](SessionOptions::max_stale); then every check is
 //!   [`SessionCheck::Unavailable`] (refuse) until a read succeeds, which the
-//!   store retries on its own every refresh. A refresh thread that stops
-//!   polling for any reason also ends in `Unavailable`. Each change of state
+//!   store retries on its own every refresh. The window can run over by at
+//!   most one read's wait for a lock (the busy timeout: one refresh, at most
+//!   1 s). If the refresh thread ends (it never should; a panic would), every
+//!   check is `Unavailable` from then on; a thread hung inside the file system
+//!   (a dead network mount) is not detected. Each change of state
 //!   is logged once (`error` when it goes stale and when it fails closed,
 //!   `info` when it is back), never per request; logs and errors name the
 //!   path, never a token or a row.
@@ -98,8 +101,10 @@
 //!   journal mode Organizr's writes fail outright (it sets no busy timeout)
 //!   while any reader holds that lock, so reloads only run when the database
 //!   changed, and copy rows out before indexing them.
-//! - **Tokens are compared whole**, by a keyed hash and full string equality;
-//!   nothing but a hash of the token is kept per request.
+//! - **Tokens are compared whole**: a hash (randomly seeded) of a token's last
+//!   32 bytes, its signature, finds the candidates, and each is compared on
+//!   its user id and its full string. The request path does no I/O, takes no
+//!   lock and reads no clock; it logs nothing.
 
 mod error;
 mod expiry;
@@ -495,8 +500,8 @@ pub enum SessionStatus {
     },
     /// Every check answers [`SessionCheck::Unavailable`] until a read succeeds.
     FailingClosed {
-        /// When reads started to fail (or, if the refresh thread stopped
-        /// polling, when it last succeeded).
+        /// When reads started to fail (or, if the refresh thread ended,
+        /// when its last read succeeded).
         since: Instant,
     },
 }

@@ -2,10 +2,12 @@
 //! short transaction and then indexed outside it.
 
 use std::collections::HashMap;
+use std::hash::BuildHasher;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use hashbrown::HashTable;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Transaction};
 
@@ -13,20 +15,66 @@ use super::expiry::{organizr_now, session_end};
 use super::{SessionCheck, SessionError, SessionUser};
 use crate::GroupLevel;
 
-/// Keyed with a per-process random seed (foldhash): one hash of a ~450-byte
-/// token is a few tens of nanoseconds, where std's SipHash-1-3 costs several
-/// hundred. The seed keeps an attacker from choosing colliding keys; and every
-/// key here is a token Organizr issued, every lookup one our validator accepted.
-type TokenMap = HashMap<Box<str>, Session, foldhash::fast::RandomState>;
+/// Live sessions by token. The hash covers only the token's last
+/// [`HASHED_TAIL`] bytes, its signature (an HMAC, so unique per token and
+/// unpredictable), which makes hashing a ~450-byte token as cheap as hashing
+/// 32 bytes; every candidate is then compared on its user id and its *whole*
+/// token. foldhash with a per-process random seed: a few nanoseconds, where
+/// std's SipHash-1-3 over the whole token costs hundreds.
+struct Sessions {
+    table: HashTable<Session>,
+    hasher: foldhash::fast::RandomState,
+}
+
+/// How many trailing bytes of a token are hashed.
+const HASHED_TAIL: usize = 32;
+
+impl Sessions {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            table: HashTable::with_capacity(n),
+            hasher: foldhash::fast::RandomState::default(),
+        }
+    }
+
+    fn hash(&self, token: &str) -> u64 {
+        hash_tail(&self.hasher, token)
+    }
+
+    fn get(&self, token: &str, user_id: u64) -> Option<&Session> {
+        self.table.find(self.hash(token), |s| {
+            s.user_id == user_id && *s.token == *token
+        })
+    }
+
+    /// Adds a row. Organizr's schema makes `token` UNIQUE, but its lookup is by
+    /// user id *and* token, so the pair is the key here; two rows for one pair
+    /// keep the later end (either is Organizr's match while both are live).
+    fn add(&mut self, session: Session) {
+        let hash = self.hash(&session.token);
+        if let Some(kept) = self.table.find_mut(hash, |s| {
+            s.user_id == session.user_id && s.token == session.token
+        }) {
+            kept.ends_at = kept.ends_at.max(session.ends_at);
+            return;
+        }
+        let hasher = &self.hasher;
+        self.table
+            .insert_unique(hash, session, |s| hash_tail(hasher, &s.token));
+    }
+}
+
+fn hash_tail(hasher: &foldhash::fast::RandomState, token: &str) -> u64 {
+    let bytes = token.as_bytes();
+    let tail = bytes
+        .get(bytes.len().saturating_sub(HASHED_TAIL)..)
+        .unwrap_or(bytes);
+    hasher.hash_one(tail)
+}
 
 /// Live sessions, their users and the tabs, as of one read.
 pub(crate) struct Snapshot {
-    sessions: TokenMap,
-    /// Rows that share a token string with a row in `sessions` but name another
-    /// user. Organizr's schema makes `token` UNIQUE, so this stays empty; kept so
-    /// that a database without that constraint still answers as Organizr would
-    /// (its lookup is by token *and* user id).
-    same_token_other_user: Vec<(Box<str>, Session)>,
+    sessions: Sessions,
     /// In Organizr's query order (`id`), lowercased for ASCII.
     tabs: Vec<Tab>,
     /// Rows the snapshot dropped because their user is missing or unusable.
@@ -38,6 +86,7 @@ pub(crate) struct Snapshot {
 }
 
 struct Session {
+    token: Box<str>,
     user_id: u64,
     /// Unix seconds when Organizr stops accepting it (see `expiry`).
     ends_at: i64,
@@ -134,8 +183,7 @@ impl Snapshot {
                 users.insert(id, state);
             }
         }
-        let mut sessions = TokenMap::with_capacity_and_hasher(raw.tokens.len(), Default::default());
-        let mut same_token_other_user = Vec::new();
+        let mut sessions = Sessions::with_capacity(raw.tokens.len());
         let mut orphans = 0;
         for (token, user_id, expires) in raw.tokens {
             let (Some(token), Some(user_id), Some(ends_at)) = (
@@ -155,20 +203,12 @@ impl Snapshot {
                 orphans += 1;
                 continue;
             };
-            let session = Session {
+            sessions.add(Session {
+                token: token.into_boxed_str(),
                 user_id: id,
                 ends_at,
                 user: user.clone(),
-            };
-            match sessions.get_mut(token.as_str()) {
-                None => {
-                    sessions.insert(token.into_boxed_str(), session);
-                }
-                // Two rows, one token, one user: either is Organizr's match;
-                // the later end is the one still live longest.
-                Some(kept) if kept.user_id == id => kept.ends_at = kept.ends_at.max(ends_at),
-                Some(_) => same_token_other_user.push((token.into_boxed_str(), session)),
-            }
+            });
         }
         let tabs = raw
             .tabs
@@ -183,7 +223,6 @@ impl Snapshot {
             .collect();
         Self {
             sessions,
-            same_token_other_user,
             tabs,
             orphans,
             users: users.len(),
@@ -193,21 +232,12 @@ impl Snapshot {
 
     /// How many live sessions it holds.
     pub(crate) fn len(&self) -> usize {
-        self.sessions.len() + self.same_token_other_user.len()
+        self.sessions.table.len()
     }
 
     pub(crate) fn check(&self, token: &str, user_id: u64, now_unix: i64) -> SessionCheck {
-        let session = match self.sessions.get(token) {
-            Some(s) if s.user_id == user_id => s,
-            Some(_) => match self
-                .same_token_other_user
-                .iter()
-                .find(|(t, s)| s.user_id == user_id && **t == *token)
-            {
-                Some((_, s)) => s,
-                None => return SessionCheck::NoSession,
-            },
-            None => return SessionCheck::NoSession,
+        let Some(session) = self.sessions.get(token, user_id) else {
+            return SessionCheck::NoSession;
         };
         if now_unix >= session.ends_at {
             return SessionCheck::NoSession;
@@ -451,6 +481,34 @@ mod tests {
         let dec_5 = session_end("2026-12-05 00:00:00").unwrap();
         assert!(matches!(s.check("t", 1, dec_5), SessionCheck::Live(_)));
         assert_eq!(s.check("t", 2, dec_5), SessionCheck::NoSession);
+    }
+
+    #[test]
+    fn tokens_sharing_their_hashed_tail_are_still_told_apart() {
+        let tail = "S".repeat(HASHED_TAIL);
+        let (a, b) = (format!("a.{tail}"), format!("b.{tail}"));
+        let s = snapshot(
+            vec![
+                row(&a, 1, "2026-12-04 00:00:00"),
+                row(&b, 2, "2026-12-04 00:00:00"),
+                row("short", 1, "2026-12-04 00:00:00"),
+            ],
+            vec![
+                user(1, "alice", Cell::Integer(4), Cell::Null),
+                user(2, "bob", Cell::Integer(4), Cell::Null),
+            ],
+        );
+        assert_eq!(s.len(), 3);
+        assert!(matches!(s.check(&a, 1, NOW), SessionCheck::Live(ref u) if u.username == "alice"));
+        assert!(matches!(s.check(&b, 2, NOW), SessionCheck::Live(ref u) if u.username == "bob"));
+        assert_eq!(s.check(&a, 2, NOW), SessionCheck::NoSession);
+        assert_eq!(
+            s.check(&format!("c.{tail}"), 1, NOW),
+            SessionCheck::NoSession
+        );
+        assert_eq!(s.check(&tail, 1, NOW), SessionCheck::NoSession);
+        assert!(matches!(s.check("short", 1, NOW), SessionCheck::Live(_)));
+        assert_eq!(s.check("hort", 1, NOW), SessionCheck::NoSession);
     }
 
     #[test]
