@@ -87,6 +87,8 @@ pub mod rejection;
 pub mod resolve;
 pub mod sanitize;
 pub mod secret;
+#[cfg(feature = "sessions")]
+pub mod session;
 pub mod token;
 
 pub use authenticator::Authenticator;

@@ -1,0 +1,158 @@
+//! The session store logs each change of state once (an error when it goes
+//! stale, an error when it fails closed, an info line when it is back), never
+//! per poll or per request, and never a token or a user's row.
+//!
+//! Its own test binary: the recording subscriber is process-wide (the store
+//! logs from its refresh thread), so no other test may log into it.
+#![cfg(feature = "sessions")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::time::{Duration, Instant, SystemTime};
+
+use organizr_auth_core::session::{SessionCheck, SessionOptions, SessionStatus, SessionStore};
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Metadata, Subscriber, span};
+
+static EVENTS: Mutex<Vec<(Level, String)>> = Mutex::new(Vec::new());
+
+/// Records every event as its level and `name=value` fields.
+struct Recorder;
+
+struct Fields(String);
+
+impl Visit for Fields {
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        let _ = write!(self.0, "{}={:?} ", field.name(), value);
+    }
+}
+
+impl Subscriber for Recorder {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
+        span::Id::from_u64(1)
+    }
+    fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
+    fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
+    fn event(&self, event: &Event<'_>) {
+        let mut fields = Fields(String::new());
+        event.record(&mut fields);
+        EVENTS
+            .lock()
+            .unwrap()
+            .push((*event.metadata().level(), fields.0));
+    }
+    fn enter(&self, _: &span::Id) {}
+    fn exit(&self, _: &span::Id) {}
+}
+
+fn count(level: Level, containing: &str) -> usize {
+    EVENTS
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(l, text)| *l == level && text.contains(containing))
+        .count()
+}
+
+fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "never happened: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn each_transition_is_logged_once_and_no_token_ever() {
+    tracing::subscriber::set_global_default(Recorder).unwrap();
+    let dir = std::env::temp_dir().join(format!("organizr-session-logs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("orgdb.db");
+    let token = format!(
+        "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.{:A<380}.secret-signature",
+        "x"
+    );
+    let org = rusqlite::Connection::open(&db).unwrap();
+    org.execute_batch(include_str!("data/organizr-schema.sql"))
+        .unwrap();
+    org.execute_batch(
+        "INSERT INTO users (id, username, email, `group`, group_id) VALUES (2, 'alice', 'alice@example.org', 'User', 4);",
+    )
+    .unwrap();
+    org.execute(
+        "INSERT INTO tokens (token, user_id, expires) VALUES (?1, 2, '2099-12-31 12:00:00')",
+        [&token],
+    )
+    .unwrap();
+    drop(org);
+    let options = SessionOptions::new()
+        .refresh(Duration::from_millis(100))
+        .unwrap()
+        .max_stale(Duration::from_millis(300))
+        .unwrap();
+    let store = SessionStore::open(&db, options).unwrap();
+    let moved = dir.join("moved.db");
+
+    for round in 1..=2 {
+        std::fs::rename(&db, &moved).unwrap();
+        eventually("fail closed", || {
+            store.check(&token, 2, SystemTime::now()) == SessionCheck::Unavailable
+        });
+        // Several more failed polls, each logged at debug only.
+        let polls = count(Level::DEBUG, "still unreadable");
+        eventually("more failed polls", || {
+            count(Level::DEBUG, "still unreadable") >= polls + 3
+        });
+        std::fs::rename(&moved, &db).unwrap();
+        eventually("recovery", || store.status() == SessionStatus::Fresh);
+        // A change seen after recovery proves later polls ran (and stayed quiet).
+        let org = rusqlite::Connection::open(&db).unwrap();
+        org.busy_timeout(Duration::from_secs(10)).unwrap();
+        org.execute_batch(&format!("UPDATE users SET group_id = {round} WHERE id = 2"))
+            .unwrap();
+        eventually("a reload after recovery", || {
+            matches!(store.check(&token, 2, SystemTime::now()),
+                SessionCheck::Live(ref u) if u.group_id.get() == round)
+        });
+
+        assert_eq!(
+            count(Level::ERROR, "answering from the last snapshot"),
+            round as usize
+        );
+        assert_eq!(
+            count(Level::ERROR, "refusing every session until"),
+            round as usize
+        );
+        assert_eq!(count(Level::INFO, "readable again"), round as usize);
+    }
+
+    let events = EVENTS.lock().unwrap();
+    let error_lines = events.iter().filter(|(l, _)| *l == Level::ERROR).count();
+    assert_eq!(error_lines, 4, "{events:#?}");
+    for (_, text) in events.iter() {
+        assert!(!text.contains("secret-signature"), "{text}");
+        assert!(!text.contains("eyJ0eXAi"), "{text}");
+        assert!(!text.contains("alice"), "{text}");
+    }
+    assert!(
+        events
+            .iter()
+            .any(|(l, text)| *l == Level::ERROR && text.contains("orgdb.db")),
+        "errors name the path: {events:#?}"
+    );
+    drop(events);
+    drop(store);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
