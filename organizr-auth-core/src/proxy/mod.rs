@@ -57,6 +57,8 @@ mod peer;
 
 pub use list::{ProxyListError, TrustedProxies};
 pub use peer::Peer;
+// Shared with `crate::access` (IP allow/deny lists and the real-IP walk).
+pub(crate) use list::{in_ranges, merge, parse_network};
 
 mod header;
 pub use header::{ProxyHeaderError, parse_group_header, parse_user_header};
