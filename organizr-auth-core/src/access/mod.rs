@@ -1,12 +1,47 @@
 //! IP allow and deny lists that a client cannot forge: Organizr's
 //! `whitelist=`/`blacklist=` done safely, for forward-auth and for apps.
 //!
+//! - [`RealIp`] finds the [`ClientAddress`]: the socket peer, or, behind a
+//!   proxy listed in its own `from` list (nginx's `set_real_ip_from`), the
+//!   rightmost address in the header that proxy writes that is not itself a
+//!   listed proxy;
 //! - [`IpList`] holds addresses, CIDRs and host names, parsed loudly;
 //! - [`NameResolver`] resolves the host names on background threads and
 //!   answers from its cache, so a check never waits for DNS.
 //!
 //! # Security
 //!
+//! - **Never the leftmost entry.** Organizr takes the client address from
+//!   `Client-IP`, `X-Forwarded-For`, `X-Forwarded`, `Forwarded-For` or
+//!   `Forwarded`, leftmost entry first, from anyone: every client can write
+//!   those, so anyone can claim an allow-listed address and dodge a deny list.
+//!   Here the address is the socket peer's, and a header is read only when the
+//!   peer is in [`RealIp`]'s `from` list; even then only the entries the
+//!   listed proxies appended count: the header is walked from the right and
+//!   the first address that is not a listed proxy is the client (nginx's
+//!   `real_ip_recursive on`). Whatever the client wrote further left is never
+//!   read. Only the configured header is read, never `Client-IP` and the like.
+//! - **The proxy must write the header.** A listed proxy must append to
+//!   `X-Forwarded-For` (or replace `X-Real-IP` / `Forwarded`) with the
+//!   address it received the request from; if it passes a client's header
+//!   through untouched, that client chooses its address. nginx's
+//!   `auth_request` subrequest: `proxy_set_header X-Forwarded-For
+//!   $remote_addr;` (or `$proxy_add_x_forwarded_for`) in the auth location.
+//! - **Why a separate real-IP list.** The trusted-proxy list of
+//!   [`crate::proxy`] lets a peer assert `Remote-User`, that is, be anyone.
+//!   Reporting a client address is a much smaller trust: forward-auth's proxy
+//!   must be trusted for it, but has no business asserting identities.
+//!   Sharing one list would force the choice between no IP rules and letting
+//!   that proxy (and everything that can reach forward-auth from its address)
+//!   impersonate users. So `ORGANIZR_REAL_IP_FROM` is its own list, with the
+//!   same syntax as `ORGANIZR_TRUSTED_PROXIES`.
+//! - **Unknown clients fail closed.** A listed proxy that sends no usable
+//!   address (no header, garbage, `unknown`, more than 64 entries or 16
+//!   lines), a UNIX-socket peer without `@` in `from`, or an unknown peer give
+//!   [`ClientAddress::Unknown`], which matches no allow entry and every deny
+//!   entry. It is never replaced by the peer's own address: that is the
+//!   proxy's, which may well be on an allow list. Anything a client can do to
+//!   become unknown only gets it refused.
 //! - **DNS is a trust input.** A host name matches the addresses the system
 //!   resolver returns for it (at most 60 s old): whoever controls the name's
 //!   DNS records, or can spoof answers to this host's resolver, controls which
@@ -38,8 +73,10 @@
 //!   for 10 minutes is dropped, and names already held are never pushed out
 //!   by new ones. Do not expose forward-auth itself to clients.
 
+mod client;
 mod list;
 mod resolver;
 
+pub use client::{ClientAddress, RealIp, RealIpHeader, RealIpHeaderError};
 pub use list::{IpList, IpListError};
 pub use resolver::{NameResolver, NameResolverBuilder, NameStatus};

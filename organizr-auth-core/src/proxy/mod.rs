@@ -58,6 +58,7 @@ mod peer;
 pub use list::{ProxyListError, TrustedProxies};
 pub use peer::Peer;
 // Shared with `crate::access` (IP allow/deny lists and the real-IP walk).
+pub(crate) use client_ip::{forwarded_element, xff_entry};
 pub(crate) use list::{in_ranges, merge, parse_network};
 
 mod header;
