@@ -58,6 +58,10 @@ pub mod secret;
 pub mod testkit;
 pub mod token;
 
+pub use access::{
+    AccessDecision, AccessParamError, AccessRules, ClientAddress, IpList, IpListError,
+    NameResolver, RealIp, RealIpHeader,
+};
 pub use authenticator::{Authenticator, Policy, Rejection, RequestHead, Verdict};
 pub use claims::Claims;
 pub use config::{Config, ConfigError, InvalidValue};

@@ -1,13 +1,42 @@
 //! IP allow and deny lists that a client cannot forge: Organizr's
 //! `whitelist=`/`blacklist=` done safely, for forward-auth and for apps.
 //!
+//! Four parts, used in this order on each request:
 //! - [`RealIp`] finds the [`ClientAddress`]: the socket peer, or, behind a
 //!   proxy listed in its own `from` list (nginx's `set_real_ip_from`), the
 //!   rightmost address in the header that proxy writes that is not itself a
 //!   listed proxy;
 //! - [`IpList`] holds addresses, CIDRs and host names, parsed loudly;
 //! - [`NameResolver`] resolves the host names on background threads and
-//!   answers from its cache, so a check never waits for DNS.
+//!   answers from its cache, so a check never waits for DNS;
+//! - [`AccessRules`] makes the one decision, [`AccessDecision`]: an
+//!   allow-list match lets the request through without authentication, then a
+//!   deny-list match refuses it, else the usual checks go on
+//!   ([`AccessDecision::Continue`]). [`AccessRules::from_organizr_query`]
+//!   reads Organizr's parameter forms.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use organizr_auth_core::access::{AccessDecision, AccessRules, NameResolver, RealIp, RealIpHeader};
+//! use organizr_auth_core::proxy::Peer;
+//! use http::HeaderMap;
+//! use std::net::SocketAddr;
+//!
+//! // Once, at start-up.
+//! let real_ip = RealIp::new("172.18.0.2".parse()?, RealIpHeader::XForwardedFor);
+//! let names = NameResolver::new();
+//!
+//! // Per request: nginx at 172.18.0.2 sent `/auth?blacklist=203.0.113.0/24`.
+//! let rules = AccessRules::from_organizr_query("blacklist=203.0.113.0/24")?;
+//! let mut headers = HeaderMap::new();
+//! headers.insert("x-forwarded-for", "192.168.1.7, 203.0.113.9".parse()?);
+//! let peer = Peer::from("172.18.0.2:40000".parse::<SocketAddr>()?);
+//! let client = real_ip.client(&peer, &headers);
+//! assert_eq!(client.to_string(), "203.0.113.9");
+//! assert_eq!(rules.check(&client, &names), AccessDecision::Deny);
+//! # Ok(())
+//! # }
+//! ```
 //!
 //! # Security
 //!
@@ -42,6 +71,10 @@
 //!   entry. It is never replaced by the peer's own address: that is the
 //!   proxy's, which may well be on an allow list. Anything a client can do to
 //!   become unknown only gets it refused.
+//! - **An allow list skips authentication.** As in Organizr, a match lets the
+//!   request through with no identity. Allow-list only networks you control;
+//!   behind NAT or Docker's userland proxy every client may arrive from one
+//!   gateway address, so allow-listing that address allows everyone.
 //! - **DNS is a trust input.** A host name matches the addresses the system
 //!   resolver returns for it (at most 60 s old): whoever controls the name's
 //!   DNS records, or can spoof answers to this host's resolver, controls which
@@ -76,7 +109,9 @@
 mod client;
 mod list;
 mod resolver;
+mod rules;
 
 pub use client::{ClientAddress, RealIp, RealIpHeader, RealIpHeaderError};
 pub use list::{IpList, IpListError};
 pub use resolver::{NameResolver, NameResolverBuilder, NameStatus};
+pub use rules::{AccessDecision, AccessParamError, AccessRules, ListKind};
