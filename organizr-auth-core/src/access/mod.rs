@@ -50,6 +50,12 @@
 //!   the first address that is not a listed proxy is the client (nginx's
 //!   `real_ip_recursive on`). Whatever the client wrote further left is never
 //!   read. Only the configured header is read, never `Client-IP` and the like.
+//! - **List proxies, not networks with clients in them.** Every host in the
+//!   real-IP list is believed about the addresses to its left, so a client
+//!   inside a listed network (`192.168.0.0/16` for "the LAN") can write
+//!   `X-Forwarded-For: <any address>` and be that address: match an allow
+//!   list, and skip authentication, or dodge a deny list. List the proxy's
+//!   own address (`172.18.0.2`).
 //! - **The proxy must write the header.** A listed proxy must append to
 //!   `X-Forwarded-For` (or replace `X-Real-IP` / `Forwarded`) with the
 //!   address it received the request from; if it passes a client's header
