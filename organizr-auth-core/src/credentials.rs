@@ -133,7 +133,7 @@ pub(crate) fn api_keys<'a>(
 
 /// Decodes `%XX` escapes and `+` (a space in query strings). A `%` not followed by
 /// two hex digits is kept as it is.
-fn percent_decode(input: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+pub(crate) fn percent_decode(input: &[u8]) -> std::borrow::Cow<'_, [u8]> {
     if !input.iter().any(|&b| b == b'%' || b == b'+') {
         return std::borrow::Cow::Borrowed(input);
     }

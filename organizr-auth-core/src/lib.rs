@@ -71,6 +71,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod access;
 pub mod authenticator;
 pub mod claims;
 pub mod config;
@@ -91,6 +92,10 @@ pub mod secret;
 pub mod session;
 pub mod token;
 
+pub use access::{
+    AccessDecision, AccessParamError, AccessRules, ClientAddress, IpList, IpListError,
+    NameResolver, RealIp, RealIpHeader,
+};
 pub use authenticator::Authenticator;
 pub use claims::Claims;
 pub use config::{Config, ConfigError, InvalidValue};

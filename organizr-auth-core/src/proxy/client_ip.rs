@@ -96,12 +96,12 @@ impl TrustedProxies {
 }
 
 /// One `X-Forwarded-For` entry: an address, optionally with a port.
-fn xff_entry(entry: &str) -> Option<IpAddr> {
+pub(crate) fn xff_entry(entry: &str) -> Option<IpAddr> {
     node(entry.trim_matches([' ', '\t']))
 }
 
 /// The `for=` node of one `Forwarded` element, if it names an address.
-fn forwarded_element(element: &str) -> Option<IpAddr> {
+pub(crate) fn forwarded_element(element: &str) -> Option<IpAddr> {
     let mut found = None;
     for pair in element.split(';') {
         if pair.trim_matches([' ', '\t']).is_empty() {

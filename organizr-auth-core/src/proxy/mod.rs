@@ -58,5 +58,9 @@ mod trusted;
 pub use peer::Peer;
 pub use trusted::{ProxyListError, TrustedProxies};
 
+// Shared with `crate::access` (IP allow/deny lists and the real-IP walk).
+pub(crate) use client_ip::{forwarded_element, xff_entry};
+pub(crate) use trusted::{in_ranges, merge, parse_network};
+
 pub(crate) mod identity_header;
 pub use identity_header::ProxyHeaderError;

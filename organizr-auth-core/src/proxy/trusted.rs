@@ -262,7 +262,7 @@ impl TrustedProxies {
 }
 
 /// Parses one trimmed entry that is not `@`.
-fn parse_network(entry: &str) -> Option<IpNet> {
+pub(crate) fn parse_network(entry: &str) -> Option<IpNet> {
     let net = match entry.split_once('/') {
         None => IpNet::from(entry.parse::<IpAddr>().ok()?),
         Some((addr, prefix)) => {
@@ -288,7 +288,7 @@ fn parse_network(entry: &str) -> Option<IpNet> {
 }
 
 /// Sorts inclusive ranges and merges overlapping ones into disjoint ranges.
-fn merge<T: Copy + Ord>(ranges: impl Iterator<Item = (T, T)>) -> Vec<(T, T)> {
+pub(crate) fn merge<T: Copy + Ord>(ranges: impl Iterator<Item = (T, T)>) -> Vec<(T, T)> {
     let mut ranges: Vec<(T, T)> = ranges.collect();
     ranges.sort_unstable();
     let mut merged: Vec<(T, T)> = Vec::with_capacity(ranges.len());
@@ -303,7 +303,7 @@ fn merge<T: Copy + Ord>(ranges: impl Iterator<Item = (T, T)>) -> Vec<(T, T)> {
 }
 
 /// Binary search in sorted, disjoint, inclusive ranges.
-fn in_ranges<T: Copy + Ord>(ranges: &[(T, T)], x: T) -> bool {
+pub(crate) fn in_ranges<T: Copy + Ord>(ranges: &[(T, T)], x: T) -> bool {
     let after = ranges.partition_point(|&(start, _)| start <= x);
     after
         .checked_sub(1)
