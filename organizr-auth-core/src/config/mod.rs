@@ -24,8 +24,12 @@ mod key;
 mod settings;
 pub(crate) mod variables;
 
+// For `mint::SigningKey`, which reads the key as `Config` does.
+#[cfg(feature = "mint")]
 pub(crate) use env::organizr_vars;
+#[cfg(feature = "mint")]
 pub(crate) use key::KeySource;
+#[cfg(feature = "mint")]
 pub(crate) use settings::Naming;
 
 pub use error::{ConfigError, InvalidValue};
@@ -288,6 +292,6 @@ impl Config {
     /// # Ok::<(), serde_json::Error>(())
     /// ```
     pub fn from_settings(settings: Settings) -> Result<Self, ConfigError> {
-        settings.check(Naming::Field)
+        settings.check(settings::Naming::Field)
     }
 }
