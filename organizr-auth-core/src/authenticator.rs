@@ -25,6 +25,7 @@
 
 use std::sync::Arc;
 
+use crate::config::SessionSource;
 use crate::decision::authorize;
 use crate::rejection::Responder;
 use crate::resolve::Resolver;
@@ -111,6 +112,7 @@ impl Authenticator {
                 accept_bearer: config.accept_bearer,
                 user_header: config.user_header,
                 group_header: config.proxy_group_header,
+                sessions: config.sessions,
             },
         }
     }
@@ -258,8 +260,46 @@ impl Authenticator {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn tab_group(&self, name: &str) -> Option<GroupLevel> {
-        let _ = name;
-        None
+        match &self.resolver.sessions {
+            SessionSource::Stateless => {
+                let _ = name;
+                None
+            }
+            #[cfg(feature = "sessions")]
+            SessionSource::Store(store) => store.tab_group(name),
+        }
+    }
+
+    /// Organizr's session table, when tokens are checked against it
+    /// ([`Config::session_store`], `ORGANIZR_DB`); `None` when validation is
+    /// stateless.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?));
+    /// assert!(auth.session_store().is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "sessions")]
+    pub fn session_store(&self) -> Option<&crate::session::SessionStore> {
+        match &self.resolver.sessions {
+            SessionSource::Stateless => None,
+            SessionSource::Store(store) => Some(store),
+        }
+    }
+
+    /// Whether tokens are checked against Organizr's session table (so that
+    /// logout, revoked sessions, locks and group changes apply), or validation
+    /// is stateless.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?));
+    /// assert!(!auth.checks_sessions());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn checks_sessions(&self) -> bool {
+        !matches!(self.resolver.sessions, SessionSource::Stateless)
     }
 
     /// The token validator in use.

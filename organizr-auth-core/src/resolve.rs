@@ -25,13 +25,16 @@
 //! A refused request is anonymous (level 999), with the first reason kept for
 //! logs ([`Refusal`]).
 
+use std::time::SystemTime;
+
 use http::HeaderName;
 
+use crate::config::SessionSource;
 use crate::credentials;
 use crate::proxy::identity_header::{parse_group_header, parse_user_header};
 use crate::{
-    API_KEY_USER, ApiKey, Authentication, GroupLevel, HeaderAccess, Identity, ProxyHeaderError,
-    Refusal, Source, TokenValidator,
+    API_KEY_USER, ApiKey, Authentication, Claims, GroupLevel, HeaderAccess, Identity,
+    ProxyHeaderError, Refusal, Source, TokenValidator,
 };
 
 /// The most token copies (cookies plus bearer) checked for one request. Real
@@ -54,6 +57,7 @@ pub(crate) struct Resolver {
     pub(crate) accept_bearer: bool,
     pub(crate) user_header: HeaderName,
     pub(crate) group_header: Option<HeaderName>,
+    pub(crate) sessions: SessionSource,
 }
 
 /// What resolution found.
@@ -151,29 +155,77 @@ impl Resolver {
             .then(|| credentials::bearer_tokens(headers))
             .into_iter()
             .flatten();
+        // One clock reading for the token's times and the session's expiry.
+        let now = SystemTime::now();
         let mut found: Option<Identity> = None;
         for (index, token) in cookies.chain(bearer).enumerate() {
             if index >= MAX_TOKEN_CANDIDATES {
                 return Err(Refusal::TooManyTokens);
             }
-            match self.validator.validate(token) {
-                Ok(claims) => match &found {
-                    None => found = Some(Identity::from_claims(claims)),
-                    Some(prev) if prev.username.eq_ignore_ascii_case(&claims.username) => {
-                        // Same user, two valid copies (one stale): trust the less
-                        // privileged one.
-                        if claims.group_id > prev.group_id {
-                            found = Some(Identity::from_claims(claims));
-                        }
+            let identity = match self.validator.validate_at(token, now) {
+                Ok(claims) => match self.session_identity(token, claims, now) {
+                    Ok(identity) => identity,
+                    // A locked user is refused outright, whatever other copy
+                    // or credential the request carries.
+                    Err(Refusal::Locked) => return Err(Refusal::Locked),
+                    Err(refusal) => {
+                        refused.get_or_insert(refusal);
+                        continue;
                     }
-                    Some(_) => return Err(Refusal::Conflict),
                 },
                 Err(error) => {
                     refused.get_or_insert(Refusal::Token(error));
+                    continue;
                 }
+            };
+            match &found {
+                None => found = Some(identity),
+                Some(prev) if prev.username.eq_ignore_ascii_case(&identity.username) => {
+                    // Same user, two valid copies (one stale): trust the less
+                    // privileged one.
+                    if identity.group_id > prev.group_id {
+                        found = Some(identity);
+                    }
+                }
+                Some(_) => return Err(Refusal::Conflict),
             }
         }
         Ok(found)
+    }
+
+    /// The identity of a token whose signature and claims are valid: the
+    /// claims when stateless; with Organizr's sessions, the user's current row
+    /// while the session is live (the signature was checked first: Organizr
+    /// would accept a forged token that sits in its table, this must not).
+    fn session_identity(
+        &self,
+        token: &str,
+        claims: Claims,
+        now: SystemTime,
+    ) -> Result<Identity, Refusal> {
+        match &self.sessions {
+            SessionSource::Stateless => {
+                let _ = (token, now);
+                Ok(Identity::from_claims(claims))
+            }
+            #[cfg(feature = "sessions")]
+            SessionSource::Store(store) => {
+                use crate::session::SessionCheck;
+                // Organizr looks sessions up by the token's `userID`: without
+                // one there is no session to find.
+                let Some(user_id) = claims.user_id else {
+                    return Err(Refusal::SessionEnded);
+                };
+                match store.check(token, user_id, now) {
+                    SessionCheck::Live(user) => Ok(Identity::from_session(&user, claims)),
+                    SessionCheck::Locked => Err(Refusal::Locked),
+                    SessionCheck::NoSession => Err(Refusal::SessionEnded),
+                    // Unavailable, and anything a later version adds: fail
+                    // closed.
+                    _ => Err(Refusal::SessionsUnavailable),
+                }
+            }
+        }
     }
 
     fn api_key_identity(

@@ -26,15 +26,9 @@ fn from(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
     Config::from_vars(|name| map.get(name).cloned())
 }
 
-fn full_message(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(inner) = src {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        src = inner.source();
-    }
-    s
+/// The error and its causes on one line, as the programs print them.
+fn full_message(e: ConfigError) -> String {
+    format!("{:#}", anyhow::Error::from(e))
 }
 
 fn temp_dir(tag: &str) -> PathBuf {
@@ -109,14 +103,14 @@ fn bad_values_name_the_variable_and_quote_the_value() {
     ];
     for (var, value) in cases {
         let err = from(&[("ORGANIZR_HASH", HASH), (var, value)]).unwrap_err();
-        let message = full_message(&err);
+        assert!(matches!(err, ConfigError::Invalid { .. }), "{err:?}");
+        let message = full_message(err);
         assert!(message.contains(var), "{var}: {message}");
         assert!(
             message.contains(&format!("{value:?}")),
             "{var}={value}: {message}"
         );
         assert!(!message.contains(HASH), "{message}");
-        assert!(matches!(err, ConfigError::Invalid { .. }), "{err:?}");
     }
     let err = from(&[
         ("ORGANIZR_HASH", HASH),
@@ -138,8 +132,8 @@ fn secrets_are_required_and_never_quoted() {
     assert!(matches!(err, ConfigError::MissingSecret { .. }));
     assert!(err.to_string().contains("ORGANIZR_HASH"), "{err}");
 
-    let err = from(&[("ORGANIZR_HASH", "")]).unwrap_err();
-    assert!(full_message(&err).contains("ORGANIZR_HASH"), "{err}");
+    let message = full_message(from(&[("ORGANIZR_HASH", "")]).unwrap_err());
+    assert!(message.contains("ORGANIZR_HASH"), "{message}");
 
     let err = from(&[("ORGANIZR_HASH", HASH), ("ORGANIZR_HASH_FILE", "/x")]).unwrap_err();
     assert!(matches!(
@@ -149,10 +143,10 @@ fn secrets_are_required_and_never_quoted() {
             second: "ORGANIZR_HASH_FILE"
         }
     ));
-    assert!(!full_message(&err).contains(HASH));
+    assert!(!full_message(err).contains(HASH));
 
     let err = from(&[("ORGANIZR_HASH_FILE", "/nonexistent/organizr-hash")]).unwrap_err();
-    let message = full_message(&err);
+    let message = full_message(err);
     assert!(
         message.contains("ORGANIZR_HASH_FILE") && message.contains("/nonexistent/organizr-hash"),
         "{message}"
@@ -214,7 +208,7 @@ fn hash_file_and_config_php() {
     )
     .unwrap();
     let message =
-        full_message(&from(&[("ORGANIZR_CONFIG_PHP", php.to_str().unwrap())]).unwrap_err());
+        full_message(from(&[("ORGANIZR_CONFIG_PHP", php.to_str().unwrap())]).unwrap_err());
     assert!(
         message.contains("ORGANIZR_CONFIG_PHP") && message.contains("config.php"),
         "{message}"
@@ -222,7 +216,7 @@ fn hash_file_and_config_php() {
     assert!(!message.contains("secretmarker"), "{message}");
     let missing = dir.join("nope.php");
     let message =
-        full_message(&from(&[("ORGANIZR_CONFIG_PHP", missing.to_str().unwrap())]).unwrap_err());
+        full_message(from(&[("ORGANIZR_CONFIG_PHP", missing.to_str().unwrap())]).unwrap_err());
     assert!(message.contains("nope.php"), "{message}");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -254,7 +248,7 @@ fn serde_config_checks_like_env() {
         r#"{{"organizr_hash":"{HASH}","trusted_proxies":"proxy.lan"}}"#
     )))
     .unwrap_err();
-    let message = full_message(&err);
+    let message = full_message(err);
     assert!(
         message.contains("trusted_proxies") && message.contains("\"proxy.lan\""),
         "{message}"

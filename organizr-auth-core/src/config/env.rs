@@ -4,7 +4,7 @@ use std::ffi::OsString;
 
 use super::Config;
 use super::error::ConfigError;
-use super::settings::{Naming, Settings, parse_bool, parse_secs};
+use super::settings::{Naming, Settings, parse_bool, parse_number, parse_secs};
 use super::variables::{self, VARIABLES, closest_variable};
 
 impl Config {
@@ -70,6 +70,13 @@ impl Config {
             accept_bearer: bool_var(variables::ACCEPT_BEARER)?,
             login_url: get(variables::LOGIN_URL),
             insecure_raw_headers: get(variables::INSECURE_RAW_HEADERS),
+            db: get(variables::DB),
+            db_refresh_ms: get(variables::DB_REFRESH_MS)
+                .map(|s| parse_number(variables::DB_REFRESH_MS.env, &s))
+                .transpose()?,
+            db_max_stale_secs: get(variables::DB_MAX_STALE_SECS)
+                .map(|s| parse_secs(variables::DB_MAX_STALE_SECS.env, &s))
+                .transpose()?,
         };
         settings.check(Naming::Env)
     }

@@ -68,6 +68,38 @@ pub enum ConfigError {
         #[source]
         reason: InvalidValue,
     },
+    /// Organizr's database uses a driver the session check cannot read yet.
+    #[error(
+        "{setting}: Organizr's database driver {driver:?} is not supported yet (only sqlite3); set {db}=none to run stateless, without the session check"
+    )]
+    DatabaseDriver {
+        /// The setting that named the database (config.php).
+        setting: &'static str,
+        /// The driver, as config.php names it.
+        driver: String,
+        /// The setting that turns the session check off.
+        db: &'static str,
+    },
+    /// A session database is configured, but this build cannot read it.
+    #[error(
+        "{setting}: this program was built without the session check (organizr-auth-core's `sessions` feature); set {db}=none to run stateless"
+    )]
+    SessionsNotBuilt {
+        /// The setting that named the database.
+        setting: &'static str,
+        /// The setting that turns the session check off.
+        db: &'static str,
+    },
+    /// Organizr's session database could not be opened or read.
+    #[cfg(feature = "sessions")]
+    #[error("{setting}: cannot use Organizr's session database")]
+    Sessions {
+        /// The setting that named the database.
+        setting: &'static str,
+        /// Why (names the file).
+        #[source]
+        source: crate::session::SessionError,
+    },
     /// An environment variable's value is not UTF-8 (it would be read as
     /// something other than what was configured).
     #[error("{setting} is not valid UTF-8")]
@@ -108,9 +140,20 @@ pub enum InvalidValue {
     /// Not a boolean.
     #[error("expected true or false (also 1/0, yes/no, on/off)")]
     Bool,
-    /// Not a non-negative integer.
+    /// Not a non-negative integer of seconds.
     #[error("expected a whole number of seconds")]
     Integer,
+    /// Not a non-negative integer.
+    #[error("expected a whole number")]
+    Number,
+    /// A whole number outside the range allowed.
+    #[error("expected a whole number from {min} to {max}")]
+    OutOfRange {
+        /// The smallest value allowed.
+        min: u64,
+        /// The largest value allowed.
+        max: u64,
+    },
     /// The leeway is too large.
     #[error("leeway out of range")]
     Leeway(#[source] LeewayTooLarge),

@@ -77,6 +77,17 @@ pub struct Config {
     pub(crate) proxy_group_header: Option<HeaderName>,
     pub(crate) login_url: Option<HeaderValue>,
     pub(crate) raw_headers: Vec<HeaderName>,
+    pub(crate) sessions: SessionSource,
+}
+
+/// Whether tokens are checked against Organizr's session table.
+#[derive(Debug, Clone)]
+pub(crate) enum SessionSource {
+    /// Stateless: a valid signature and claims are enough (logout is not seen).
+    Stateless,
+    /// Organizr's sessions are the truth.
+    #[cfg(feature = "sessions")]
+    Store(crate::session::SessionStore),
 }
 
 impl Config {
@@ -103,6 +114,7 @@ impl Config {
             proxy_group_header: None,
             login_url: None,
             raw_headers: Vec::new(),
+            sessions: SessionSource::Stateless,
         }
     }
 
@@ -277,6 +289,25 @@ impl Config {
             self.raw_headers.push(name);
         }
         Ok(self)
+    }
+
+    /// Checks every token against Organizr's session table (`store`): a token
+    /// is accepted only while Organizr has a live session for it, and the
+    /// identity comes from the user's current row (see
+    /// [`session`](crate::session)). Without it, validation is stateless.
+    ///
+    /// ```no_run
+    /// use organizr_auth_core::{Config, Secret};
+    /// use organizr_auth_core::session::{SessionOptions, SessionStore};
+    /// let store = SessionStore::open("/config/www/db/orgdb.db", SessionOptions::new())?;
+    /// let config = Config::new(Secret::new("a-long-random-organizr-hash-value-here")?).session_store(store);
+    /// # let _ = config;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "sessions")]
+    pub fn session_store(mut self, store: crate::session::SessionStore) -> Self {
+        self.sessions = SessionSource::Store(store);
+        self
     }
 
     /// Checks `settings` (read from a config file) exactly as

@@ -8,14 +8,16 @@ use std::time::Duration;
 use http::{HeaderName, HeaderValue};
 use serde::Deserialize;
 
+use super::SessionSource;
 use super::error::{ConfigError, InvalidValue};
 use super::key::KeySource;
 use super::variables::{
-    API_KEY, INSECURE_RAW_HEADERS, LEEWAY, LOGIN_URL, PROXY_GROUP_HEADER, TRUSTED_PROXIES,
-    USER_HEADER, Variable,
+    API_KEY, CONFIG_PHP, DB, DB_MAX_STALE_SECS, DB_REFRESH_MS, INSECURE_RAW_HEADERS, LEEWAY,
+    LOGIN_URL, PROXY_GROUP_HEADER, TRUSTED_PROXIES, USER_HEADER, Variable,
 };
 use super::{Config, variables};
 use crate::ApiKey;
+use crate::php_config::Database;
 use crate::proxy::TrustedProxies;
 
 /// The unchecked settings of a config file, with the serde field names of
@@ -53,6 +55,9 @@ pub struct Settings {
     pub(crate) accept_bearer: Option<bool>,
     pub(crate) login_url: Option<String>,
     pub(crate) insecure_raw_headers: Option<String>,
+    pub(crate) db: Option<String>,
+    pub(crate) db_refresh_ms: Option<u64>,
+    pub(crate) db_max_stale_secs: Option<u64>,
 }
 
 /// Never shows the key or the API key.
@@ -66,6 +71,7 @@ impl fmt::Debug for Settings {
             .field("uuid", &self.uuid)
             .field("api_key", &redacted(self.api_key.is_some()))
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("db", &self.db)
             .finish_non_exhaustive()
     }
 }
@@ -106,6 +112,7 @@ impl Settings {
         })?
         .load(naming)?;
 
+        let database = key.database.clone();
         let mut config = Config::new(key.secret).uuid(key.uuid.or(self.uuid).unwrap_or_default());
         let api_key = match (key.api_key, self.api_key) {
             (Some(from_php), _) => Some(from_php),
@@ -151,8 +158,86 @@ impl Settings {
                 }
             }
         }
+        config.sessions = sessions(
+            self.db,
+            database,
+            self.db_refresh_ms,
+            self.db_max_stale_secs,
+            naming,
+        )?;
         Ok(config)
     }
+}
+
+/// The session check: `db` (`none`, or a path) wins; unset, config.php's
+/// database when its driver is sqlite3; another driver is an error, never a
+/// silent stateless mode.
+fn sessions(
+    db: Option<String>,
+    from_php: Option<Database>,
+    refresh_ms: Option<u64>,
+    max_stale_secs: Option<u64>,
+    naming: Naming,
+) -> Result<SessionSource, ConfigError> {
+    let name = |v| naming.of(v);
+    let path = match (db, from_php) {
+        (Some(db), _) if db.trim() == "none" => return Ok(SessionSource::Stateless),
+        (Some(db), _) => (name(DB), std::path::PathBuf::from(db)),
+        (None, Some(Database::Sqlite(path))) => (name(CONFIG_PHP), path),
+        (None, Some(Database::Other { driver })) => {
+            return Err(ConfigError::DatabaseDriver {
+                setting: name(CONFIG_PHP),
+                driver,
+                db: name(DB),
+            });
+        }
+        (None, None) => return Ok(SessionSource::Stateless),
+    };
+    let in_range = |variable: Variable, value: Option<u64>, min: u64, max: u64| match value {
+        Some(v) if !(min..=max).contains(&v) => Err(ConfigError::Invalid {
+            setting: name(variable),
+            value: v.to_string(),
+            reason: InvalidValue::OutOfRange { min, max },
+        }),
+        _ => Ok(value),
+    };
+    let refresh = in_range(DB_REFRESH_MS, refresh_ms, 100, 60_000)?;
+    let max_stale = in_range(DB_MAX_STALE_SECS, max_stale_secs, 0, 3600)?;
+    open_sessions(path, refresh, max_stale, name(DB))
+}
+
+#[cfg(feature = "sessions")]
+fn open_sessions(
+    (setting, path): (&'static str, std::path::PathBuf),
+    refresh_ms: Option<u64>,
+    max_stale_secs: Option<u64>,
+    _db: &'static str,
+) -> Result<SessionSource, ConfigError> {
+    use crate::session::{SessionOptions, SessionStore};
+    let sessions_error = |source| ConfigError::Sessions { setting, source };
+    let mut options = SessionOptions::new();
+    if let Some(ms) = refresh_ms {
+        options = options
+            .refresh(Duration::from_millis(ms))
+            .map_err(sessions_error)?;
+    }
+    if let Some(secs) = max_stale_secs {
+        options = options
+            .max_stale(Duration::from_secs(secs))
+            .map_err(sessions_error)?;
+    }
+    let store = SessionStore::open(&path, options).map_err(sessions_error)?;
+    Ok(SessionSource::Store(store))
+}
+
+#[cfg(not(feature = "sessions"))]
+fn open_sessions(
+    (setting, _path): (&'static str, std::path::PathBuf),
+    _refresh_ms: Option<u64>,
+    _max_stale_secs: Option<u64>,
+    db: &'static str,
+) -> Result<SessionSource, ConfigError> {
+    Err(ConfigError::SessionsNotBuilt { setting, db })
 }
 
 /// A header name as configured: trimmed, valid, and without `_`.
@@ -213,6 +298,18 @@ pub(crate) fn parse_bool(setting: &'static str, value: &str) -> Result<bool, Con
             reason: InvalidValue::Bool,
         }),
     }
+}
+
+/// A whole number (milliseconds, a count).
+pub(crate) fn parse_number(setting: &'static str, value: &str) -> Result<u64, ConfigError> {
+    value
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| ConfigError::Invalid {
+            setting,
+            value: value.to_owned(),
+            reason: InvalidValue::Number,
+        })
 }
 
 /// A whole number of seconds.

@@ -136,6 +136,24 @@ pub(crate) const LOGIN_URL: Variable = config(
     "none: answer 401",
     "where anonymous browsers are redirected by the apps",
 );
+pub(crate) const DB: Variable = config(
+    "ORGANIZR_DB",
+    "db",
+    "from config.php when its driver is sqlite3, else none",
+    "Organizr's SQLite database for the session check (logout, locks, group changes), or none: stateless",
+);
+pub(crate) const DB_REFRESH_MS: Variable = config(
+    "ORGANIZR_DB_REFRESH_MS",
+    "db_refresh_ms",
+    "1000",
+    "how often the session check looks for changes in the database, 100 to 60000 ms",
+);
+pub(crate) const DB_MAX_STALE_SECS: Variable = config(
+    "ORGANIZR_DB_MAX_STALE_SECS",
+    "db_max_stale_secs",
+    "30",
+    "how long the last sessions read stay in use when the database cannot be read, 0 to 3600 s; then every token is refused",
+);
 pub(crate) const INSECURE_RAW_HEADERS: Variable = config(
     "ORGANIZR_INSECURE_RAW_HEADERS",
     "insecure_raw_headers",
@@ -162,6 +180,9 @@ pub const VARIABLES: &[Variable] = &[
     LEEWAY,
     ACCEPT_BEARER,
     LOGIN_URL,
+    DB,
+    DB_REFRESH_MS,
+    DB_MAX_STALE_SECS,
     INSECURE_RAW_HEADERS,
     program(
         "ORGANIZR_LISTEN",
