@@ -28,7 +28,7 @@ use std::sync::Arc;
 use crate::config::SessionSource;
 use crate::decision::authorize;
 use crate::rejection::Responder;
-use crate::resolve::Resolver;
+use crate::resolve::{ProxyHeaders, ProxyLevel, Resolver};
 use crate::sanitize::{DOWNSTREAM_HEADERS, Sanitizer, strip_names};
 use crate::{
     Admission, Authentication, Config, GroupLevel, HeaderAccess, HeaderAccessMut, Peer, Policy,
@@ -84,10 +84,21 @@ impl Authenticator {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(config: Config) -> Self {
-        if config.secret.is_short() {
-            tracing::warn!(
-                key_len = config.secret.len(),
+        match &config.secret {
+            Some(secret) if secret.is_short() => tracing::warn!(
+                key_len = secret.len(),
                 "organizrHash is shorter than 32 bytes: anyone holding one token can guess it offline and forge admin tokens; rotate it in Organizr to a long random value"
+            ),
+            Some(_) => {}
+            None => tracing::info!(
+                "no Organizr key configured: Organizr tokens are not accepted (a token in a request is ignored); \
+                 identities come from trusted proxies' headers and the API key only"
+            ),
+        }
+        if config.secret.is_none() && config.api_key.is_none() && config.trusted_proxies.is_empty()
+        {
+            tracing::error!(
+                "nothing can be authenticated: no Organizr key, no API key and no trusted proxy; every request is anonymous"
             );
         }
         if config.api_key.as_ref().is_some_and(|key| key.len() < 8) {
@@ -95,23 +106,38 @@ impl Authenticator {
                 "the Organizr API key is shorter than 8 characters: anyone can guess it and act as the admin \"Organizr API\"; generate a new one in Organizr (it makes 20)"
             );
         }
-        let mut proxy_headers = vec![config.user_header.clone()];
-        proxy_headers.extend(config.proxy_group_header.iter().cloned());
+        let level = match (config.proxy_group_header, config.proxy_groups_header) {
+            (Some(header), _) => ProxyLevel::Numeric(header),
+            (None, Some(header)) => ProxyLevel::Names {
+                header,
+                map: config.proxy_group_map,
+                default: config.proxy_default_level,
+            },
+            (None, None) => ProxyLevel::Fixed(config.proxy_default_level),
+        };
+        let proxy = ProxyHeaders {
+            user: config.user_header,
+            level,
+            email: config.proxy_email_header,
+            name: config.proxy_name_header,
+        };
         Self {
             proxies: config.trusted_proxies,
-            sanitizer: Sanitizer::new(proxy_headers, config.raw_headers),
+            sanitizer: Sanitizer::new(proxy.names(), config.raw_headers),
             responder: Responder {
                 login_url: config.login_url,
                 bearer_challenge: config.accept_bearer,
             },
             resolver: Resolver {
-                validator: config.validator,
+                validator: config
+                    .secret
+                    .as_ref()
+                    .map(|secret| TokenValidator::new(secret).with_checked_leeway(config.leeway)),
                 cookie_name: credentials::cookie_name(&config.uuid),
                 api_key: config.api_key,
                 api_key_query: config.api_key_query,
                 accept_bearer: config.accept_bearer,
-                user_header: config.user_header,
-                group_header: config.proxy_group_header,
+                proxy,
                 sessions: config.sessions,
             },
         }
@@ -302,16 +328,27 @@ impl Authenticator {
         !matches!(self.resolver.sessions, SessionSource::Stateless)
     }
 
-    /// The token validator in use.
+    /// The token validator in use; `None` when tokens are not accepted
+    /// (no key: [proxy-only mode](Config::without_tokens)).
     ///
     /// ```
     /// use organizr_auth_core::{Authenticator, Config, Secret};
     /// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?));
-    /// assert_eq!(auth.validator().leeway().as_secs(), 30);
+    /// assert_eq!(auth.validator().map(|v| v.leeway().as_secs()), Some(30));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn validator(&self) -> &TokenValidator {
-        &self.resolver.validator
+    pub fn validator(&self) -> Option<&TokenValidator> {
+        self.resolver.validator.as_ref()
+    }
+
+    /// Whether Organizr tokens are accepted (a key is configured).
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config};
+    /// assert!(!Authenticator::new(Config::without_tokens()).accepts_tokens());
+    /// ```
+    pub fn accepts_tokens(&self) -> bool {
+        self.resolver.validator.is_some()
     }
 
     /// The trusted-proxy list in use.

@@ -82,6 +82,8 @@ pub struct Identity {
     pub group: Option<String>,
     /// The e-mail address, when known.
     pub email: Option<String>,
+    /// The display name, when a trusted proxy gives one (its name header).
+    pub display_name: Option<String>,
     /// Organizr's numeric user id, when known.
     pub user_id: Option<u64>,
     /// The avatar URL, when known.
@@ -105,6 +107,7 @@ impl Identity {
             group_id,
             group: None,
             email: None,
+            display_name: None,
             user_id: None,
             image: None,
             source,
@@ -126,6 +129,7 @@ impl Identity {
             group_id: claims.group_id,
             group: claims.group,
             email: claims.email,
+            display_name: None,
             user_id: claims.user_id,
             image: claims.image,
             source: Source::Token,
@@ -142,6 +146,7 @@ impl Identity {
             group_id: user.group_id,
             group: user.group.clone().or(claims.group),
             email: user.email.clone().or(claims.email),
+            display_name: None,
             user_id: Some(user.user_id),
             image: claims.image,
             source: Source::Token,

@@ -31,7 +31,8 @@ use http::HeaderName;
 
 use crate::config::SessionSource;
 use crate::credentials;
-use crate::proxy::identity_header::{parse_group_header, parse_user_header};
+use crate::proxy::identity_header::{parse_group_header, parse_groups_header, parse_user_header};
+use crate::proxy::{DefaultLevel, GroupMap, split_groups};
 use crate::{
     API_KEY_USER, ApiKey, Authentication, Claims, GroupLevel, HeaderAccess, Identity,
     ProxyHeaderError, Refusal, Source, TokenValidator,
@@ -50,14 +51,58 @@ pub const MAX_TOKEN_CANDIDATES: usize = 8;
 /// resolution needs and nothing else.
 #[derive(Debug, Clone)]
 pub(crate) struct Resolver {
-    pub(crate) validator: TokenValidator,
+    /// `None`: tokens are not accepted (proxy-only mode).
+    pub(crate) validator: Option<TokenValidator>,
     pub(crate) cookie_name: String,
     pub(crate) api_key: Option<ApiKey>,
     pub(crate) api_key_query: bool,
     pub(crate) accept_bearer: bool,
-    pub(crate) user_header: HeaderName,
-    pub(crate) group_header: Option<HeaderName>,
+    pub(crate) proxy: ProxyHeaders,
     pub(crate) sessions: SessionSource,
+}
+
+/// What a trusted proxy's identity headers are, and how they give a level.
+#[derive(Debug, Clone)]
+pub(crate) struct ProxyHeaders {
+    pub(crate) user: HeaderName,
+    pub(crate) level: ProxyLevel,
+    pub(crate) email: Option<HeaderName>,
+    pub(crate) name: Option<HeaderName>,
+}
+
+/// How a proxy user's level is found.
+#[derive(Debug, Clone)]
+pub(crate) enum ProxyLevel {
+    /// No group header: every proxy user gets this.
+    Fixed(DefaultLevel),
+    /// A header with the level as a number; a user without it is refused.
+    Numeric(HeaderName),
+    /// A header with group names, mapped; no mapped group gives `default`.
+    Names {
+        header: HeaderName,
+        map: GroupMap,
+        default: DefaultLevel,
+    },
+}
+
+impl ProxyHeaders {
+    /// Every header name a trusted proxy's identity can be in (user first).
+    pub(crate) fn names(&self) -> Vec<HeaderName> {
+        let level = match &self.level {
+            ProxyLevel::Fixed(_) => None,
+            ProxyLevel::Numeric(header) | ProxyLevel::Names { header, .. } => Some(header),
+        };
+        [
+            Some(&self.user),
+            level,
+            self.email.as_ref(),
+            self.name.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect()
+    }
 }
 
 /// What resolution found.
@@ -130,18 +175,44 @@ impl Resolver {
 
     /// The identity a trusted proxy's headers state (the caller checked trust).
     fn proxy_identity(&self, headers: &impl HeaderAccess) -> Result<Option<Identity>, Refusal> {
-        let Some(user) = parse_user_header(headers.header_values(self.user_header.as_str()))
+        let proxy = &self.proxy;
+        let Some(user) = parse_user_header(headers.header_values(proxy.user.as_str()))
             .map_err(Refusal::ProxyHeader)?
         else {
             return Ok(None);
         };
-        let level = match &self.group_header {
-            None => GroupLevel::LOGGED_IN,
-            Some(name) => parse_group_header(headers.header_values(name.as_str()))
+        let level = match &proxy.level {
+            ProxyLevel::Fixed(default) => default_level(*default)?,
+            ProxyLevel::Numeric(name) => parse_group_header(headers.header_values(name.as_str()))
                 .map_err(Refusal::ProxyHeader)?
                 .ok_or(Refusal::ProxyHeader(ProxyHeaderError::MissingGroup))?,
+            ProxyLevel::Names {
+                header,
+                map,
+                default,
+            } => {
+                let groups = parse_groups_header(headers.header_values(header.as_str()))
+                    .map_err(Refusal::ProxyHeader)?;
+                match groups.and_then(|g| map.level_of(split_groups(g))) {
+                    Some(level) => level,
+                    None => default_level(*default)?,
+                }
+            }
         };
-        Ok(Some(Identity::new(user, level, Source::Proxy)))
+        // E-mail and display name follow the user header's rules; a bad one
+        // refuses the request rather than being dropped quietly.
+        let text = |header: &Option<HeaderName>| -> Result<Option<String>, Refusal> {
+            match header {
+                None => Ok(None),
+                Some(name) => parse_user_header(headers.header_values(name.as_str()))
+                    .map(|v| v.map(str::to_owned))
+                    .map_err(Refusal::ProxyHeader),
+            }
+        };
+        let mut identity = Identity::new(user, level, Source::Proxy);
+        identity.email = text(&proxy.email)?;
+        identity.display_name = text(&proxy.name)?;
+        Ok(Some(identity))
     }
 
     fn token_identity(
@@ -149,6 +220,10 @@ impl Resolver {
         headers: &impl HeaderAccess,
         refused: &mut Option<Refusal>,
     ) -> Result<Option<Identity>, Refusal> {
+        let Some(validator) = &self.validator else {
+            // Proxy-only mode: tokens are ignored (said once at start-up).
+            return Ok(None);
+        };
         let cookies = credentials::cookie_values(headers, &self.cookie_name);
         let bearer = self
             .accept_bearer
@@ -162,7 +237,7 @@ impl Resolver {
             if index >= MAX_TOKEN_CANDIDATES {
                 return Err(Refusal::TooManyTokens);
             }
-            let identity = match self.validator.validate_at(token, now) {
+            let identity = match validator.validate_at(token, now) {
                 Ok(claims) => match self.session_identity(token, claims, now) {
                     Ok(identity) => identity,
                     // A locked user is refused outright, whatever other copy
@@ -255,5 +330,13 @@ impl Resolver {
             }
             (false, _) => None,
         }
+    }
+}
+
+/// A proxy user's level when no group gives one: the default, or a refusal.
+fn default_level(default: DefaultLevel) -> Result<GroupLevel, Refusal> {
+    match default {
+        DefaultLevel::Level(level) => Ok(level),
+        DefaultLevel::Refuse => Err(Refusal::ProxyHeader(ProxyHeaderError::NoMappedGroup)),
     }
 }

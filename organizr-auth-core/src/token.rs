@@ -166,9 +166,7 @@ impl TokenValidator {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_leeway(mut self, leeway: Duration) -> Result<Self, LeewayTooLarge> {
-        if leeway > MAX_LEEWAY {
-            return Err(LeewayTooLarge { requested: leeway });
-        }
+        check_leeway(leeway)?;
         self.leeway = leeway;
         Ok(self)
     }
@@ -291,6 +289,23 @@ impl TokenValidator {
         {
             return Err(TokenError::NotYetValid("iat"));
         }
+        Ok(())
+    }
+}
+
+impl TokenValidator {
+    /// Sets a leeway already checked with [`check_leeway`].
+    pub(crate) fn with_checked_leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway.min(MAX_LEEWAY);
+        self
+    }
+}
+
+/// A leeway is at most [`MAX_LEEWAY`].
+pub(crate) fn check_leeway(leeway: Duration) -> Result<(), LeewayTooLarge> {
+    if leeway > MAX_LEEWAY {
+        Err(LeewayTooLarge { requested: leeway })
+    } else {
         Ok(())
     }
 }

@@ -195,7 +195,7 @@ fn validator_respects_injected_time() {
     let v = auth(false);
     let t = token("alice", 4, 1_600_000_100);
     let at = UNIX_EPOCH + Duration::from_secs(1_600_000_050);
-    assert!(v.validator().validate_at(&t, at).is_ok());
+    assert!(v.validator().unwrap().validate_at(&t, at).is_ok());
 }
 
 /// Header names that must never survive from an untrusted peer, in spellings a

@@ -44,7 +44,7 @@ fn minimal_env_gives_defaults() {
     assert_eq!(auth.cookie_name(), "organizr_token_temp");
     assert!(auth.accepts_bearer());
     assert!(auth.trusted_proxies().is_empty());
-    assert_eq!(auth.validator().leeway().as_secs(), 30);
+    assert_eq!(auth.validator().unwrap().leeway().as_secs(), 30);
 }
 
 #[test]
@@ -65,7 +65,7 @@ fn every_setting_is_read() {
     let auth = Authenticator::new(config);
     assert_eq!(auth.cookie_name(), "organizr_token_abc");
     assert!(!auth.accepts_bearer());
-    assert_eq!(auth.validator().leeway().as_secs(), 5);
+    assert_eq!(auth.validator().unwrap().leeway().as_secs(), 5);
     assert!(auth.trusted_proxies().trusts(&Peer::Unix));
 
     // The renamed headers and the API key in the query are in effect.
@@ -129,7 +129,7 @@ fn bad_values_name_the_variable_and_quote_the_value() {
 #[test]
 fn secrets_are_required_and_never_quoted() {
     let err = from(&[]).unwrap_err();
-    assert!(matches!(err, ConfigError::MissingSecret { .. }));
+    assert!(matches!(err, ConfigError::NothingToAuthenticate { .. }));
     assert!(err.to_string().contains("ORGANIZR_HASH"), "{err}");
 
     let message = full_message(from(&[("ORGANIZR_HASH", "")]).unwrap_err());
@@ -269,4 +269,131 @@ fn serde_config_checks_like_env() {
         !shown.contains(HASH) && !shown.contains("apikeymarker"),
         "{shown}"
     );
+}
+
+#[test]
+fn proxy_only_mode_needs_no_key_but_something_to_authenticate() {
+    // Only a trusted proxy: tokens are not accepted, the proxy is believed.
+    let auth = Authenticator::new(from(&[("ORGANIZR_TRUSTED_PROXIES", "10.0.0.2")]).unwrap());
+    assert!(!auth.accepts_tokens());
+    let mut h = http::HeaderMap::new();
+    h.insert("remote-user", "alice".parse().unwrap());
+    let proxy: Peer = "10.0.0.2:4000"
+        .parse::<std::net::SocketAddr>()
+        .unwrap()
+        .into();
+    assert_eq!(
+        auth.resolve(&h, None, &proxy).level(),
+        GroupLevel::LOGGED_IN
+    );
+    // Only an API key: fine too.
+    assert!(from(&[("ORGANIZR_API_KEY", "K3yK3yK3yK3yK3yK3yK3")]).is_ok());
+    // Nothing at all: a start-up error that names every way in.
+    let err = from(&[("ORGANIZR_UUID", "u")]).unwrap_err();
+    assert!(matches!(err, ConfigError::NothingToAuthenticate { .. }));
+    let message = full_message(err);
+    for var in [
+        "ORGANIZR_HASH",
+        "ORGANIZR_CONFIG_PHP",
+        "ORGANIZR_TRUSTED_PROXIES",
+        "ORGANIZR_API_KEY",
+    ] {
+        assert!(message.contains(var), "{message}");
+    }
+    // An empty list is no list.
+    assert!(matches!(
+        from(&[("ORGANIZR_TRUSTED_PROXIES", " ")]).unwrap_err(),
+        ConfigError::NothingToAuthenticate { .. }
+    ));
+}
+
+#[test]
+fn group_names_settings_are_checked_naming_the_entry() {
+    let proxy = ("ORGANIZR_TRUSTED_PROXIES", "10.0.0.2");
+    let groups = ("ORGANIZR_PROXY_GROUPS_HEADER", "Remote-Groups");
+    let ok = from(&[
+        proxy,
+        groups,
+        ("ORGANIZR_PROXY_GROUP_MAP", "admins=0, power=3, family=4"),
+        ("ORGANIZR_PROXY_DEFAULT_LEVEL", "none"),
+        ("ORGANIZR_PROXY_EMAIL_HEADER", "Remote-Email"),
+        ("ORGANIZR_PROXY_NAME_HEADER", "Remote-Name"),
+    ]);
+    assert!(ok.is_ok(), "{ok:?}");
+    for (map, entry) in [
+        ("admins=0,family", "\"family\""),
+        ("admins=1000", "\"admins=1000\""),
+        ("admins=0,admins=4", "\"admins=4\""),
+        ("admins=-1", "\"admins=-1\""),
+    ] {
+        let err = from(&[proxy, groups, ("ORGANIZR_PROXY_GROUP_MAP", map)]).unwrap_err();
+        let message = full_message(err);
+        assert!(
+            message.contains("ORGANIZR_PROXY_GROUP_MAP") && message.contains(entry),
+            "{map}: {message}"
+        );
+    }
+    // The numeric group header and the names header exclude each other.
+    let err = from(&[
+        proxy,
+        groups,
+        ("ORGANIZR_PROXY_GROUP_HEADER", "Remote-Group-Id"),
+    ])
+    .unwrap_err();
+    assert!(matches!(err, ConfigError::Conflict { .. }), "{err:?}");
+    // A map without the header it maps is a mistake.
+    let err = from(&[proxy, ("ORGANIZR_PROXY_GROUP_MAP", "admins=0")]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConfigError::Requires {
+                setting: "ORGANIZR_PROXY_GROUP_MAP",
+                needs: "ORGANIZR_PROXY_GROUPS_HEADER"
+            }
+        ),
+        "{err:?}"
+    );
+    // A default level beside a numeric group header means nothing.
+    assert!(matches!(
+        from(&[
+            proxy,
+            ("ORGANIZR_PROXY_GROUP_HEADER", "Remote-Group-Id"),
+            ("ORGANIZR_PROXY_DEFAULT_LEVEL", "4"),
+        ])
+        .unwrap_err(),
+        ConfigError::Conflict { .. }
+    ));
+    for bad in ["1000", "-1", "admins", "nope"] {
+        let err = from(&[proxy, ("ORGANIZR_PROXY_DEFAULT_LEVEL", bad)]).unwrap_err();
+        let message = full_message(err);
+        assert!(
+            message.contains("ORGANIZR_PROXY_DEFAULT_LEVEL") && message.contains(bad),
+            "{message}"
+        );
+    }
+    // Header names are checked like the user header's.
+    for var in [
+        "ORGANIZR_PROXY_EMAIL_HEADER",
+        "ORGANIZR_PROXY_NAME_HEADER",
+        "ORGANIZR_PROXY_GROUPS_HEADER",
+    ] {
+        let err = from(&[proxy, (var, "Remote_Email")]).unwrap_err();
+        assert!(full_message(err).contains(var), "{var}");
+    }
+    // The same through a config file, with the serde field names.
+    let settings: Settings = serde_json::from_str(
+        r#"{"trusted_proxies":"10.0.0.2","proxy_groups_header":"Remote-Groups","proxy_group_map":"admins=0","proxy_default_level":4}"#,
+    )
+    .unwrap();
+    assert!(Config::from_settings(settings).is_ok());
+    let settings: Settings =
+        serde_json::from_str(r#"{"trusted_proxies":"10.0.0.2","proxy_group_map":"admins=0"}"#)
+            .unwrap();
+    assert!(matches!(
+        Config::from_settings(settings).unwrap_err(),
+        ConfigError::Requires {
+            setting: "proxy_group_map",
+            needs: "proxy_groups_header"
+        }
+    ));
 }

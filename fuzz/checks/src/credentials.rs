@@ -256,7 +256,7 @@ fn check_a_valid_token_is_found(
     let tokens = naive_tokens(auth, &r.headers);
     let valid: Vec<Claims> = tokens
         .iter()
-        .filter_map(|t| auth.validator().validate(t).ok())
+        .filter_map(|t| auth.validator()?.validate(t).ok())
         .collect();
     let Some(first) = valid.first() else {
         return;
@@ -347,7 +347,7 @@ fn check_identity(
             // Some presented copy validates, to this very user.
             let found = naive_tokens(auth, &r.headers)
                 .into_iter()
-                .filter_map(|t| auth.validator().validate(t).ok())
+                .filter_map(|t| auth.validator()?.validate(t).ok())
                 .any(|c| c.username == id.username);
             assert!(found, "token identity without a valid token");
         }

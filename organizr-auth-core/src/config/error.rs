@@ -21,15 +21,30 @@ use crate::token::LeewayTooLarge;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// No key setting was given.
-    #[error("no signing key configured: set {hash}, {hash_file} or {config_php}")]
-    MissingSecret {
+    /// Nothing could ever be authenticated: no key (so no tokens), no API
+    /// key and no trusted proxy.
+    #[error(
+        "nothing could ever be authenticated: set Organizr's key ({hash}, {hash_file} or {config_php}) to accept its tokens, {trusted_proxies} to believe a proxy's identity headers, or {api_key}"
+    )]
+    NothingToAuthenticate {
         /// The key setting's name.
         hash: &'static str,
         /// The key-file setting's name.
         hash_file: &'static str,
         /// The config.php setting's name.
         config_php: &'static str,
+        /// The trusted-proxy setting's name.
+        trusted_proxies: &'static str,
+        /// The API-key setting's name.
+        api_key: &'static str,
+    },
+    /// A setting that means nothing without another one.
+    #[error("{setting} needs {needs}")]
+    Requires {
+        /// The setting given.
+        setting: &'static str,
+        /// The setting it needs.
+        needs: &'static str,
     },
     /// Two settings that exclude each other were both given.
     #[error("{first} and {second} cannot both be set")]
@@ -127,6 +142,12 @@ pub enum InvalidValue {
     /// The trusted-proxy list does not parse.
     #[error("not a trusted-proxy list")]
     ProxyList(#[source] ProxyListError),
+    /// The group map does not parse.
+    #[error("not a group map (name=level,name=level)")]
+    GroupMap(#[source] crate::proxy::GroupMapError),
+    /// Not `none` or a level from 0 to 999.
+    #[error("expected none or a level from 0 to 999")]
+    Level(#[source] crate::InvalidGroupLevel),
     /// Not a valid HTTP header name.
     #[error("not a valid HTTP header name")]
     HeaderName,

@@ -13,12 +13,14 @@ use super::error::{ConfigError, InvalidValue};
 use super::key::KeySource;
 use super::variables::{
     API_KEY, CONFIG_PHP, DB, DB_MAX_STALE_SECS, DB_REFRESH_MS, INSECURE_RAW_HEADERS, LEEWAY,
-    LOGIN_URL, PROXY_GROUP_HEADER, TRUSTED_PROXIES, USER_HEADER, Variable,
+    LOGIN_URL, PROXY_DEFAULT_LEVEL, PROXY_EMAIL_HEADER, PROXY_GROUP_HEADER, PROXY_GROUP_MAP,
+    PROXY_GROUPS_HEADER, PROXY_NAME_HEADER, TRUSTED_PROXIES, USER_HEADER, Variable,
 };
 use super::{Config, variables};
 use crate::ApiKey;
 use crate::php_config::Database;
 use crate::proxy::TrustedProxies;
+use crate::proxy::{DefaultLevel, GroupMap};
 
 /// The unchecked settings of a config file, with the serde field names of
 /// [`VARIABLES`](super::VARIABLES). Unknown fields are errors.
@@ -51,6 +53,11 @@ pub struct Settings {
     pub(crate) trusted_proxies: Option<String>,
     pub(crate) user_header: Option<String>,
     pub(crate) proxy_group_header: Option<String>,
+    pub(crate) proxy_groups_header: Option<String>,
+    pub(crate) proxy_group_map: Option<String>,
+    pub(crate) proxy_default_level: Option<TextOrNumber>,
+    pub(crate) proxy_email_header: Option<String>,
+    pub(crate) proxy_name_header: Option<String>,
     pub(crate) leeway_secs: Option<u64>,
     pub(crate) accept_bearer: Option<bool>,
     pub(crate) login_url: Option<String>,
@@ -58,6 +65,24 @@ pub struct Settings {
     pub(crate) db: Option<String>,
     pub(crate) db_refresh_ms: Option<u64>,
     pub(crate) db_max_stale_secs: Option<u64>,
+}
+
+/// A setting a config file may write as a string or a number
+/// (`proxy_default_level = 4` or `"none"`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum TextOrNumber {
+    Text(String),
+    Number(u64),
+}
+
+impl TextOrNumber {
+    fn into_text(self) -> String {
+        match self {
+            TextOrNumber::Text(text) => text,
+            TextOrNumber::Number(n) => n.to_string(),
+        }
+    }
 }
 
 /// Never shows the key or the API key.
@@ -105,16 +130,33 @@ impl Settings {
             self.api_key.is_some(),
             naming,
         )?
-        .ok_or(ConfigError::MissingSecret {
-            hash: name(variables::HASH),
-            hash_file: name(variables::HASH_FILE),
-            config_php: name(variables::CONFIG_PHP),
-        })?
-        .load(naming)?;
-
-        let database = key.database.clone();
-        let mut config = Config::new(key.secret).uuid(key.uuid.or(self.uuid).unwrap_or_default());
-        let api_key = match (key.api_key, self.api_key) {
+        .map(|source| source.load(naming))
+        .transpose()?;
+        let (secret, php_uuid, php_api_key, database) = match key {
+            Some(key) => (Some(key.secret), key.uuid, key.api_key, key.database),
+            None => (None, None, None, None),
+        };
+        // Proxy-only mode (no key, no tokens) needs some other way in.
+        if secret.is_none()
+            && php_api_key.is_none()
+            && self.api_key.is_none()
+            && self
+                .trusted_proxies
+                .as_deref()
+                .is_none_or(|list| list.trim().is_empty())
+        {
+            return Err(ConfigError::NothingToAuthenticate {
+                hash: name(variables::HASH),
+                hash_file: name(variables::HASH_FILE),
+                config_php: name(variables::CONFIG_PHP),
+                trusted_proxies: name(TRUSTED_PROXIES),
+                api_key: name(API_KEY),
+            });
+        }
+        let mut config = Config::without_tokens();
+        config.secret = secret;
+        config = config.uuid(php_uuid.or(self.uuid).unwrap_or_default());
+        let api_key = match (php_api_key, self.api_key) {
             (Some(from_php), _) => Some(from_php),
             (None, Some(text)) => {
                 Some(ApiKey::new(text).map_err(|source| ConfigError::Secret {
@@ -141,8 +183,56 @@ impl Settings {
         if let Some(header) = self.user_header {
             config.user_header = header_name(name(USER_HEADER), &header)?;
         }
-        if let Some(header) = self.proxy_group_header {
-            config.proxy_group_header = Some(header_name(name(PROXY_GROUP_HEADER), &header)?);
+        if let Some(header) = &self.proxy_group_header {
+            config = config.proxy_group_header_named(
+                header,
+                name(PROXY_GROUP_HEADER),
+                name(PROXY_GROUPS_HEADER),
+            )?;
+        }
+        if let Some(header) = &self.proxy_groups_header {
+            config = config.proxy_groups_header_named(
+                header,
+                name(PROXY_GROUPS_HEADER),
+                name(PROXY_GROUP_HEADER),
+            )?;
+        }
+        if let Some(text) = self.proxy_group_map {
+            if config.proxy_groups_header.is_none() {
+                return Err(ConfigError::Requires {
+                    setting: name(PROXY_GROUP_MAP),
+                    needs: name(PROXY_GROUPS_HEADER),
+                });
+            }
+            let map = GroupMap::parse(&text).map_err(|e| ConfigError::Invalid {
+                setting: name(PROXY_GROUP_MAP),
+                value: text.clone(),
+                reason: InvalidValue::GroupMap(e),
+            })?;
+            config = config.proxy_group_map(map);
+        }
+        if let Some(text) = self.proxy_default_level.map(TextOrNumber::into_text) {
+            if config.proxy_group_header.is_some() {
+                // A numeric group header gives every proxy user a level.
+                return Err(ConfigError::Conflict {
+                    first: name(PROXY_GROUP_HEADER),
+                    second: name(PROXY_DEFAULT_LEVEL),
+                });
+            }
+            let level = text
+                .parse::<DefaultLevel>()
+                .map_err(|e| ConfigError::Invalid {
+                    setting: name(PROXY_DEFAULT_LEVEL),
+                    value: text.clone(),
+                    reason: InvalidValue::Level(e),
+                })?;
+            config = config.proxy_default_level(level);
+        }
+        if let Some(header) = self.proxy_email_header {
+            config.proxy_email_header = Some(header_name(name(PROXY_EMAIL_HEADER), &header)?);
+        }
+        if let Some(header) = self.proxy_name_header {
+            config.proxy_name_header = Some(header_name(name(PROXY_NAME_HEADER), &header)?);
         }
         if let Some(secs) = self.leeway_secs {
             config = config.leeway_named(Duration::from_secs(secs), name(LEEWAY))?;
@@ -331,14 +421,12 @@ impl Config {
         leeway: Duration,
         setting: &'static str,
     ) -> Result<Self, ConfigError> {
-        self.validator = self
-            .validator
-            .with_leeway(leeway)
-            .map_err(|e| ConfigError::Invalid {
-                setting,
-                value: leeway.as_secs().to_string(),
-                reason: InvalidValue::Leeway(e),
-            })?;
+        crate::token::check_leeway(leeway).map_err(|e| ConfigError::Invalid {
+            setting,
+            value: leeway.as_secs().to_string(),
+            reason: InvalidValue::Leeway(e),
+        })?;
+        self.leeway = leeway;
         Ok(self)
     }
 }

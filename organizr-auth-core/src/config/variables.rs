@@ -67,7 +67,7 @@ const fn program(
 pub(crate) const HASH: Variable = config(
     "ORGANIZR_HASH",
     "organizr_hash",
-    "none",
+    "none: no tokens (proxy-only)",
     "Organizr's organizrHash, the token signing key",
 );
 pub(crate) const HASH_FILE: Variable = config(
@@ -117,6 +117,36 @@ pub(crate) const PROXY_GROUP_HEADER: Variable = config(
     "proxy_group_header",
     "none: proxy users are level 998",
     "a header in which the trusted proxy gives the user's level (0-999)",
+);
+pub(crate) const PROXY_GROUPS_HEADER: Variable = config(
+    "ORGANIZR_PROXY_GROUPS_HEADER",
+    "proxy_groups_header",
+    "none",
+    "a header in which the trusted proxy lists the user's group names (separated by commas or pipes), e.g. Remote-Groups",
+);
+pub(crate) const PROXY_GROUP_MAP: Variable = config(
+    "ORGANIZR_PROXY_GROUP_MAP",
+    "proxy_group_map",
+    "none",
+    "group names to levels, e.g. admins=0,power=3,family=4: the most privileged mapped group wins",
+);
+pub(crate) const PROXY_DEFAULT_LEVEL: Variable = config(
+    "ORGANIZR_PROXY_DEFAULT_LEVEL",
+    "proxy_default_level",
+    "998 (any logged-in user)",
+    "the level of a proxy user in no mapped group, or none to refuse such users",
+);
+pub(crate) const PROXY_EMAIL_HEADER: Variable = config(
+    "ORGANIZR_PROXY_EMAIL_HEADER",
+    "proxy_email_header",
+    "none",
+    "a header in which the trusted proxy gives the user's e-mail, e.g. Remote-Email",
+);
+pub(crate) const PROXY_NAME_HEADER: Variable = config(
+    "ORGANIZR_PROXY_NAME_HEADER",
+    "proxy_name_header",
+    "none",
+    "a header in which the trusted proxy gives the user's display name, e.g. Remote-Name",
 );
 pub(crate) const LEEWAY: Variable = config(
     "ORGANIZR_LEEWAY_SECS",
@@ -177,6 +207,11 @@ pub const VARIABLES: &[Variable] = &[
     TRUSTED_PROXIES,
     USER_HEADER,
     PROXY_GROUP_HEADER,
+    PROXY_GROUPS_HEADER,
+    PROXY_GROUP_MAP,
+    PROXY_DEFAULT_LEVEL,
+    PROXY_EMAIL_HEADER,
+    PROXY_NAME_HEADER,
     LEEWAY,
     ACCEPT_BEARER,
     LOGIN_URL,

@@ -610,6 +610,7 @@ pub fn cases() -> Vec<Case> {
         )
     });
     cases.extend(extractor_and_stacking_cases());
+    cases.extend(crate::proxy_only::cases());
     cases
 }
 
