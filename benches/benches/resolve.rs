@@ -111,11 +111,7 @@ fn run_process(
     peer: &Peer,
     policy: Policy,
 ) -> Verdict {
-    let head = RequestHead {
-        method: "GET",
-        query: None,
-        headers,
-    };
+    let head = RequestHead::new("GET", "/", None, headers);
     auth.admit(head, *peer, policy, None)
 }
 

@@ -252,7 +252,7 @@ proptest! {
             h.append(HeaderName::from_bytes(n.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
         }
         let peer: Peer = "192.0.2.1:9".parse::<std::net::SocketAddr>().unwrap().into();
-        let head = organizr_auth_core::RequestHead { method: "GET", query: None, headers: &mut h };
+        let head = organizr_auth_core::RequestHead::new("GET", "/", None, &mut h);
         let _ = auth.admit(head, peer, organizr_auth_core::Policy::pass_through(), None);
         for name in h.header_names() {
             let folded = name.replace('_', "-");

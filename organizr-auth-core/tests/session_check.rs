@@ -123,11 +123,7 @@ fn who(auth: &Authenticator, token: &str) -> Authentication {
 /// The status a middleware would answer at `level`: 200 or the rejection's.
 fn status_at(auth: &Arc<Authenticator>, token: &str, level: u16) -> u16 {
     let mut headers = with_cookie(token);
-    let head = RequestHead {
-        method: "GET",
-        query: None,
-        headers: &mut headers,
-    };
+    let head = RequestHead::new("GET", "/", None, &mut headers);
     let policy = Policy::require(GroupLevel::new(level).unwrap());
     match auth.admit(head, Peer::Unknown, policy, None) {
         Verdict::Allow(_) => 200,

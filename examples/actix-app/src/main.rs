@@ -187,7 +187,7 @@ async fn level(req: HttpRequest) -> HttpResponse {
     let headers = ActixHeaders(req.headers());
     let answer = match UserLevel::new(required) {
         Some(level) => who
-            .require(level, req.method().as_str(), &headers)
+            .require(level, req.method().as_str(), req.path(), &headers)
             .map(Some),
         None => Ok(who.identity()),
     };

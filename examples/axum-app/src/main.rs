@@ -34,7 +34,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use axum::extract::Path;
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
@@ -151,6 +151,7 @@ async fn level(
     Extension(who): Extension<Admission>,
     Path(n): Path<String>,
     method: Method,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
     let Ok(required) = n.parse::<GroupLevel>() else {
@@ -159,7 +160,9 @@ async fn level(
     // Core logs the decision and builds the same rejection the layer would;
     // 999 admits anyone, with or without an identity.
     let answer = match UserLevel::new(required) {
-        Some(level) => who.require(level, method.as_str(), &headers).map(Some),
+        Some(level) => who
+            .require(level, method.as_str(), uri.path(), &headers)
+            .map(Some),
         None => Ok(who.identity()),
     };
     match answer {

@@ -155,11 +155,7 @@ pub fn credentials(data: &[u8]) {
 
     let mut headers = r.headers.clone();
     let policy = Policy::require(r.required).with_downstream_headers(r.downstream);
-    let head = RequestHead {
-        method: &r.method,
-        query: r.query.as_deref(),
-        headers: &mut headers,
-    };
+    let head = RequestHead::new(&r.method, "/", r.query.as_deref(), &mut headers);
     let verdict = auth.admit(head, r.peer, policy, None);
 
     // `admit` decides as `resolve` does: identity headers are stripped after

@@ -459,7 +459,7 @@ impl Config {
     /// let mut headers = HeaderMap::new();
     /// headers.insert("x-authentik-meta-app", "photos".parse()?);
     /// headers.insert("x-authentik-username", "admin".parse()?);
-    /// let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// let head = RequestHead::new("GET", "/", None, &mut headers);
     /// let _ = auth.admit(head, Peer::Unknown, Policy::pass_through(), None);
     /// assert!(headers.contains_key("x-authentik-meta-app"));
     /// assert!(!headers.contains_key("x-authentik-username"));
