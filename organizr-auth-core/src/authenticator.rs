@@ -309,4 +309,19 @@ impl Authenticator {
     pub fn accepts_bearer(&self) -> bool {
         self.resolver.accept_bearer
     }
+
+    /// Whether tokens are also checked against Organizr's session table
+    /// (logout, revocation, locked users), for the programs' start-up log.
+    /// `false` until a session store is configured: tokens are then trusted
+    /// until they expire.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?));
+    /// assert!(!auth.checks_sessions()); // stateless: no session store
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn checks_sessions(&self) -> bool {
+        false
+    }
 }
