@@ -1,7 +1,7 @@
 //! A small actix-web app behind Organizr, protected by `organizr-auth-actix`.
 //!
 //! ```text
-//! ORGANIZR_CONFIG_PHP=/path/to/organizr/api/config/config.php \
+//! ORGANIZR_CONFIG_PHP=/path/to/organizr/data/config/config.php \
 //! ORGANIZR_TRUSTED_PROXIES=@ ORGANIZR_LISTEN=unix:/run/actix-app/http.sock \
 //!     cargo run --release -p actix-app
 //! ```

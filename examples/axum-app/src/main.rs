@@ -1,7 +1,7 @@
 //! A small axum app behind Organizr, protected by `organizr-auth-tower`.
 //!
 //! ```text
-//! ORGANIZR_CONFIG_PHP=/path/to/organizr/api/config/config.php \
+//! ORGANIZR_CONFIG_PHP=/path/to/organizr/data/config/config.php \
 //! ORGANIZR_TRUSTED_PROXIES=172.18.0.2 \
 //!     cargo run --release -p axum-app
 //! ```

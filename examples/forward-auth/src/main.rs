@@ -1,7 +1,7 @@
 //! The `forward-auth` program: a local, fast stand-in for Organizr's auth API.
 //!
 //! ```text
-//! ORGANIZR_CONFIG_PHP=/path/to/organizr/api/config/config.php \
+//! ORGANIZR_CONFIG_PHP=/path/to/organizr/data/config/config.php \
 //!     cargo run --release -p forward-auth
 //! cargo run --release -p forward-auth -- --demo     # no Organizr needed
 //! cargo install --path examples/forward-auth        # then: forward-auth --demo
