@@ -189,10 +189,11 @@ fn var(name: &str) -> anyhow::Result<Option<String>> {
 
 impl Listen {
     /// Removes the UNIX socket file once the server has stopped, so that the
-    /// next start does not find a stale one.
+    /// next start does not find a stale one; unless another instance has
+    /// taken the path over since.
     pub fn remove_socket_file(&self) {
         if let Listen::Unix(path, _) = self {
-            let _ = std::fs::remove_file(path);
+            let _ = remove_stale_socket(path);
         }
     }
 }

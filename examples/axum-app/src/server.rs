@@ -253,7 +253,8 @@ pub fn serve(bound: Bound, app: Router) -> anyhow::Result<()> {
                     axum::serve(listener, app.into_make_service_with_connect_info::<UnixPeer>())
                         .with_graceful_shutdown(shutdown_signal())
                         .await;
-                let _ = std::fs::remove_file(&path);
+                // Unless another instance has taken the path over since.
+                let _ = remove_stale_socket(&path);
                 served?;
             }
         }

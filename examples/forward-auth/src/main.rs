@@ -72,10 +72,16 @@ fn main() -> ExitCode {
     let auth = Arc::new(Authenticator::new(config));
     let key = startup::key_source(demo_mode, |name| std::env::var(name).ok());
     startup::log_settings(&auth, &key, login_url.as_deref());
-    if let Listen::Unix(_) = listen {
-        for warning in access.warnings() {
-            tracing::warn!("{warning}");
+    match listen {
+        Listen::Unix(_) => {
+            for warning in access.warnings() {
+                tracing::warn!("{warning}");
+            }
         }
+        Listen::Tcp(_) if access != SocketAccess::default() => tracing::warn!(
+            "ORGANIZR_LISTEN_MODE and ORGANIZR_LISTEN_GROUP are for a unix: socket, and ignored on TCP"
+        ),
+        Listen::Tcp(_) => {}
     }
     let bound = match listen.bind(&access) {
         Ok(bound) => bound,
