@@ -1,8 +1,7 @@
 //! The command line: `forward-auth [--demo]`, `--healthcheck`, `--version`,
 //! `--help`. Everything else is configured by environment variables, as in a
-//! container; `--help` lists them from core's table
-//! ([`VARIABLES`](organizr_auth_core::config::VARIABLES)), so it cannot
-//! drift from what the programs read.
+//! container; `--help` lists them from core's table ([`VARIABLES`]), so it
+//! cannot drift from what the programs read.
 
 use std::ffi::OsString;
 
