@@ -655,7 +655,7 @@ fn command_line_and_start_up_errors() {
 }
 
 #[test]
-fn a_unix_socket_gets_its_mode_and_group_before_anyone_connects() {
+fn a_unix_socket_gets_its_mode_and_group() {
     use std::os::unix::fs::MetadataExt;
     let dir = std::env::temp_dir().join(format!("{NAME}-access-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -749,7 +749,7 @@ mod tests {
     }
 
     #[test]
-    fn the_socket_gets_its_mode_and_group_before_it_listens() {
+    fn the_socket_gets_its_mode_and_group() {
         let dir = temp_dir("access");
         let path = dir.join("s.sock");
         // The process's own group: any user may give a file to it.
