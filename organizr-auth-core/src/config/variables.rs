@@ -225,6 +225,24 @@ pub const VARIABLES: &[Variable] = &[
         "forward-auth 127.0.0.1:9090, axum-app 127.0.0.1:3000, actix-app 127.0.0.1:3001",
         "where to listen: HOST:PORT, [::]:PORT (dual-stack) or unix:/path",
     ),
+    program(
+        "ORGANIZR_LISTEN_MODE",
+        ReadBy::Programs,
+        "0660",
+        "a unix: socket's permissions, in octal: connecting needs write permission",
+    ),
+    program(
+        "ORGANIZR_LISTEN_GROUP",
+        ReadBy::Programs,
+        "none: the program's own group",
+        "a unix: socket's group (a name from /etc/group, or a number); the program must be a member",
+    ),
+    program(
+        "ORGANIZR_LOG_FORMAT",
+        ReadBy::Programs,
+        "text",
+        "the log format on stderr: text, or json (one object per line) for log shippers",
+    ),
 ];
 
 /// The known variable closest to `name` (an unknown `ORGANIZR_*` variable),
