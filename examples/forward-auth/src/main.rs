@@ -46,12 +46,10 @@ fn main() -> ExitCode {
         Ok(loaded) => loaded,
         Err(e) => return fail(PROGRAM, e),
     };
-    if std::env::var_os("ORGANIZR_LOGIN_URL").is_some_and(|v| !v.is_empty()) {
-        tracing::info!(
-            "ORGANIZR_LOGIN_URL is ignored by forward-auth: nginx auth_request accepts only 2xx/401/403, \
-             so unauthenticated requests get 401; redirect to the login page from the proxy (error_page 401)"
-        );
-    }
+    let settings = match forward_auth::settings::Settings::from_env() {
+        Ok(settings) => settings,
+        Err(e) => return fail(PROGRAM, e),
+    };
     let auth = Arc::new(Authenticator::new(config));
     let bound = match listen.bind() {
         Ok(bound) => bound,
@@ -62,7 +60,7 @@ fn main() -> ExitCode {
         println!("{}", demo::instructions(key, &auth, &listen, &shown));
     }
     tracing::info!(listen = %shown, "forward-auth listening");
-    match startup::serve(bound, router::router(auth)) {
+    match startup::serve(bound, router::ForwardAuth::new(auth, settings).router()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(PROGRAM, e),
     }

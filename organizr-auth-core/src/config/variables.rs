@@ -169,6 +169,32 @@ pub const VARIABLES: &[Variable] = &[
         "forward-auth 127.0.0.1:9090, axum-app 127.0.0.1:3000, actix-app 127.0.0.1:3001",
         "where to listen: HOST:PORT, [::]:PORT (dual-stack) or unix:/path",
     ),
+    // forward-auth's IP lists, redirects and status codes
+    // (examples/forward-auth/src/settings.rs).
+    program(
+        "ORGANIZR_REAL_IP_FROM",
+        ReadBy::ForwardAuth,
+        "empty: the client is the socket peer",
+        "peers believed about the client address for IP lists (IPs, CIDRs, @), never about identities",
+    ),
+    program(
+        "ORGANIZR_REAL_IP_HEADER",
+        ReadBy::ForwardAuth,
+        "X-Forwarded-For",
+        "where those peers report it: X-Forwarded-For, X-Real-IP or Forwarded (rightmost entry not in the list)",
+    ),
+    program(
+        "ORGANIZR_REDIRECT_HOSTS",
+        ReadBy::ForwardAuth,
+        "none: never redirect",
+        "hosts (example.com,*.example.com) whose refused browsers forward-auth sends to ORGANIZR_LOGIN_URL with return=",
+    ),
+    program(
+        "ORGANIZR_FORWARD_AUTH_STATUS",
+        ReadBy::ForwardAuth,
+        "standard",
+        "standard (401 anonymous, 403 too low) or organizr (401 for both, as Organizr)",
+    ),
 ];
 
 /// The known variable closest to `name` (an unknown `ORGANIZR_*` variable),
