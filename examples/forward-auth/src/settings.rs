@@ -8,7 +8,7 @@
 //! | `ORGANIZR_REAL_IP_FROM` | empty: the client is the socket peer | peers believed about the client address, for IP lists |
 //! | `ORGANIZR_REAL_IP_HEADER` | `X-Forwarded-For` | the header they report it in (`X-Real-IP`, `Forwarded`) |
 //! | `ORGANIZR_REDIRECT_HOSTS` | none: never redirect | hosts whose refused browsers are redirected to `ORGANIZR_LOGIN_URL` |
-//! | `ORGANIZR_FORWARD_AUTH_STATUS` | `standard` | `standard` (401 anonymous, 403 too low) or `organizr` (401 for both) |
+//! | `ORGANIZR_FORWARD_AUTH_STATUS` | `standard` | `standard` (401 anonymous, 403 too low or deny list) or `organizr` (401 for all) |
 //!
 //! core's `config/VARIABLES.md` is the table every program shares; these rows
 //! are there too.
@@ -50,12 +50,32 @@ pub const LOGIN_URL: &str = "ORGANIZR_LOGIN_URL";
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum StatusCodes {
-    /// 401 without a valid credential, 403 when the group is too low: the
-    /// proxy (and the browser) can tell "sign in" from "not for you".
+    /// 401 without a valid credential, 403 when the group is too low or the
+    /// client is on a deny list: the proxy (and the browser) can tell "sign
+    /// in" from "not for you".
     #[default]
     Standard,
     /// Organizr's: 401 for both.
     Organizr,
+}
+
+impl StatusCodes {
+    /// The status of a refusal that no login can lift: a signed-in user whose
+    /// group is too low, a deny-list match. 403, or Organizr's 401.
+    ///
+    /// ```
+    /// use axum::http::StatusCode;
+    /// use forward_auth::settings::StatusCodes;
+    ///
+    /// assert_eq!(StatusCodes::Standard.refused(), StatusCode::FORBIDDEN);
+    /// assert_eq!(StatusCodes::Organizr.refused(), StatusCode::UNAUTHORIZED);
+    /// ```
+    pub fn refused(self) -> axum::http::StatusCode {
+        match self {
+            StatusCodes::Standard => axum::http::StatusCode::FORBIDDEN,
+            StatusCodes::Organizr => axum::http::StatusCode::UNAUTHORIZED,
+        }
+    }
 }
 
 impl std::str::FromStr for StatusCodes {

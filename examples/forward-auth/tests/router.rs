@@ -283,7 +283,7 @@ async fn anonymous_is_401_and_low_level_is_403() {
 }
 
 #[tokio::test]
-async fn organizr_status_codes_answer_401_for_a_low_level() {
+async fn organizr_status_codes_answer_401_for_a_low_level_and_a_deny_list() {
     let app = app_with(
         Config::new(secret()).uuid(UUID),
         &[("ORGANIZR_FORWARD_AUTH_STATUS", "organizr")],
@@ -292,6 +292,14 @@ async fn organizr_status_codes_answer_401_for_a_low_level() {
     assert_eq!(low.status, StatusCode::UNAUTHORIZED);
     assert_eq!(low.message(), "User is not Authorized or User is locked");
     assert!(low.identity_headers().is_empty());
+    let denied = send(
+        &app,
+        "/api/v2/auth/4/deny/10.0.0.2",
+        &[cookie(&token("alice", 4))],
+    )
+    .await;
+    assert_eq!(denied.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(denied.message(), "User is blacklisted");
     assert_eq!(
         send(&app, "/api/v2/auth/998", &[]).await.status,
         StatusCode::UNAUTHORIZED
@@ -459,7 +467,7 @@ async fn a_query_deny_list_is_kept_on_path_routes() {
         "/api/?v1/auth&group=0&blacklist=192.0.2.7",
     ] {
         let answer = send_from(&app, CLIENT, "GET", uri, &[cookie(&admin)]).await;
-        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{uri}");
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{uri}");
         assert_organizr_json(&answer, false, "User is blacklisted", uri);
         assert!(answer.identity_headers().is_empty(), "{uri}");
         assert_eq!(answer.data()["user"], "root", "{uri}");
@@ -527,7 +535,7 @@ async fn list_types_in_any_case_and_bad_types() {
             if kind.to_ascii_lowercase().starts_with('w') || kind.eq_ignore_ascii_case("allow") {
                 StatusCode::OK
             } else {
-                StatusCode::UNAUTHORIZED
+                StatusCode::FORBIDDEN
             };
         assert_eq!(answer.status, want, "{kind}");
     }
@@ -686,7 +694,7 @@ async fn an_unknown_client_matches_every_deny_list_and_no_allow_list() {
         std::slice::from_ref(&admin),
     )
     .await;
-    assert_eq!(deny.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(deny.status, StatusCode::FORBIDDEN);
     assert_eq!(deny.message(), "User is blacklisted");
     assert_eq!(deny.data()["user_ip"], "unknown");
     // The proxy's own address is on the allow list: an unknown client still
@@ -708,7 +716,7 @@ async fn an_unknown_client_matches_every_deny_list_and_no_allow_list() {
     // information, are unknown too.
     for from in ["unix", "unknown"] {
         let answer = send_from(&app, from, "GET", "/api/v2/auth/999/deny/192.0.2.1", &[]).await;
-        assert_eq!(answer.status, StatusCode::UNAUTHORIZED, "{from}");
+        assert_eq!(answer.status, StatusCode::FORBIDDEN, "{from}");
     }
 }
 
@@ -770,7 +778,7 @@ async fn host_names_in_lists_match_their_addresses_once_resolved() {
         NameStatus::Resolved(_)
     ));
     let denied = send_from(&app, CLIENT, "GET", uri, &admin).await;
-    assert_eq!(denied.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(denied.status, StatusCode::FORBIDDEN);
     assert_eq!(denied.message(), "User is blacklisted");
     let other = send_from(&app, "198.51.100.1", "GET", uri, &admin).await;
     assert_eq!(other.status, StatusCode::OK);
@@ -890,7 +898,7 @@ async fn everything_else_gets_the_plain_answer() {
         (
             "/api/v2/auth/998/deny/192.0.2.7",
             browser(forwarded("app.example.com", "/")),
-            StatusCode::UNAUTHORIZED,
+            StatusCode::FORBIDDEN,
         ),
         // A signed-in user whose level is too low: the login page would send
         // them straight back.

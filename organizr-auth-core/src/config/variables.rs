@@ -193,7 +193,7 @@ pub const VARIABLES: &[Variable] = &[
         "ORGANIZR_FORWARD_AUTH_STATUS",
         ReadBy::ForwardAuth,
         "standard",
-        "standard (401 anonymous, 403 too low) or organizr (401 for both, as Organizr)",
+        "standard (401 anonymous, 403 too low or deny-listed) or organizr (401 for all, as Organizr)",
     ),
 ];
 

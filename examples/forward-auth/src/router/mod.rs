@@ -28,8 +28,10 @@
 //! 2. the client address (the socket peer, or what a peer in
 //!    `ORGANIZR_REAL_IP_FROM` reports, [`RealIp`](organizr_auth_core::access::RealIp))
 //!    in the allow list: **200** `"User is whitelisted"`, no identity headers;
-//! 3. in the deny list (or unknown, when there is one): **401** `"User is
-//!    blacklisted"`;
+//! 3. in the deny list (or unknown, when there is one): **403** `"User is
+//!    blacklisted"` (401 with `ORGANIZR_FORWARD_AUTH_STATUS=organizr`): no
+//!    login helps, so it is no 401, which nginx's `error_page 401` would turn
+//!    into a login redirect;
 //! 4. the group check: **200** with the identity headers
 //!    ([`Identity::headers`](organizr_auth_core::Identity::headers), or
 //!    Organizr's guest headers at 999); **401** without a valid credential,
@@ -74,7 +76,7 @@ use serde_json::Value;
 use tokio::net::{TcpListener, UnixListener};
 
 use crate::redirect::accepts_html;
-use crate::settings::{Settings, StatusCodes};
+use crate::settings::Settings;
 use route::{AuthRequest, GroupValue};
 
 /// The forward-auth server: the authenticator, forward-auth's own settings
@@ -304,7 +306,7 @@ impl ForwardAuth {
                 let who = self.auth.resolve(headers, query, &peer);
                 tracing::info!(client = %client, required = required.get(), "request refused: deny list");
                 return answer::json(
-                    StatusCode::UNAUTHORIZED,
+                    self.settings.status.refused(),
                     false,
                     answer::BLACKLISTED,
                     answer::user_data(&who, &client, required),
@@ -325,11 +327,7 @@ impl ForwardAuth {
                 // The body names the user, as Organizr's does: resolved
                 // again, which costs a token check on this path only.
                 let who = self.auth.resolve(headers, query, &peer);
-                let status = match self.settings.status {
-                    StatusCodes::Standard => StatusCode::FORBIDDEN,
-                    StatusCodes::Organizr => StatusCode::UNAUTHORIZED,
-                };
-                (who, status)
+                (who, self.settings.status.refused())
             }
             _ => {
                 if let Some(redirect) = self.redirect(headers) {
