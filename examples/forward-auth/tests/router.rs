@@ -209,6 +209,11 @@ async fn allowed_answers_carry_exactly_the_identity_headers_and_organizr_json() 
         ]
     );
     assert_organizr_json(&answer, true, "User is authorized", "alice");
+    // Organizr's field order, compact.
+    assert_eq!(
+        answer.body,
+        r#"{"response":{"result":"success","message":"User is authorized","data":{"user":"alice","group":4,"email":"alice@example.org","user_ip":"10.0.0.2","requested_group":4}}}"#
+    );
     assert_eq!(
         answer.data(),
         serde_json::json!({

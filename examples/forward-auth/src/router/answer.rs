@@ -5,12 +5,11 @@
 //! "data":{"user","group","email","user_ip","requested_group"}}}` (its
 //! `data.uuid`, a per-browser cookie Organizr sets, has no counterpart here).
 
-use axum::body::Body;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use organizr_auth_core::access::ClientAddress;
 use organizr_auth_core::{Authentication, GroupLevel};
-use serde_json::{Value, json};
+use serde::Serialize;
 
 /// Organizr's message for an allowed request.
 pub(crate) const AUTHORIZED: &str = "User is authorized";
@@ -30,36 +29,71 @@ pub(crate) const GUEST: &str = "Guest";
 const JSON: &str = "application/json;charset=UTF-8";
 
 /// Organizr's `data` for a request: who it is (a guest when anonymous), the
-/// address the IP lists used, and the level required.
-pub(crate) fn user_data(
-    who: &Authentication,
+/// address the IP lists used, and the level required. Fields in Organizr's
+/// order.
+#[derive(Debug, Serialize)]
+pub(crate) struct UserData<'a> {
+    user: &'a str,
+    group: u16,
+    email: Option<&'a str>,
+    user_ip: String,
+    requested_group: u16,
+}
+
+/// [`UserData`] for `who`.
+pub(crate) fn user_data<'a>(
+    who: &'a Authentication,
     client: &ClientAddress,
     required: GroupLevel,
-) -> Value {
+) -> UserData<'a> {
     let (user, group, email) = match who.identity() {
         Some(id) => (id.username.as_str(), id.group_id.get(), id.email.as_deref()),
         None => (GUEST, GroupLevel::GUEST.get(), None),
     };
-    json!({
-        "user": user,
-        "group": group,
-        "email": email,
-        "user_ip": client.to_string(),
-        "requested_group": required.get(),
-    })
+    UserData {
+        user,
+        group,
+        email,
+        user_ip: client.to_string(),
+        requested_group: required.get(),
+    }
+}
+
+/// `data: null`.
+pub(crate) const NO_DATA: Option<()> = None;
+
+/// Organizr's envelope, fields in its order.
+#[derive(Serialize)]
+struct Envelope<'a, D> {
+    response: Body<'a, D>,
+}
+
+#[derive(Serialize)]
+struct Body<'a, D> {
+    result: &'static str,
+    message: &'a str,
+    data: D,
 }
 
 /// A JSON answer: `status`, Organizr's body, `Content-Type` and
 /// `Cache-Control: no-store`.
-pub(crate) fn json(status: StatusCode, success: bool, message: &str, data: Value) -> Response {
-    let body = json!({
-        "response": {
-            "result": if success { "success" } else { "error" },
-            "message": message,
-            "data": data,
-        }
-    });
-    let mut response = Response::new(Body::from(body.to_string()));
+pub(crate) fn json(
+    status: StatusCode,
+    success: bool,
+    message: &str,
+    data: impl Serialize,
+) -> Response {
+    let envelope = Envelope {
+        response: Body {
+            result: if success { "success" } else { "error" },
+            message,
+            data,
+        },
+    };
+    // Serialising strings and numbers cannot fail; an empty body would be
+    // the answer if it did.
+    let body = serde_json::to_string(&envelope).unwrap_or_default();
+    let mut response = Response::new(axum::body::Body::from(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(JSON));
@@ -115,7 +149,7 @@ pub(crate) fn invalid_type(value: &str) -> Response {
         StatusCode::UNAUTHORIZED,
         false,
         &format!("{value} is not a valid type"),
-        Value::Null,
+        NO_DATA,
     )
 }
 
@@ -126,8 +160,15 @@ pub(crate) fn bad_request(error: anyhow::Error) -> Response {
         StatusCode::BAD_REQUEST,
         false,
         &format!("{error:#}"),
-        Value::Null,
+        NO_DATA,
     )
+}
+
+/// Organizr's `data` of a 404.
+#[derive(Serialize)]
+struct NotFound<'a> {
+    endpoint: &'a str,
+    method: &'a str,
 }
 
 /// Organizr's 404 for a path that is no auth route.
@@ -136,6 +177,9 @@ pub(crate) fn not_found(method: &str, path: &str) -> Response {
         StatusCode::NOT_FOUND,
         false,
         NOT_FOUND,
-        json!({ "endpoint": path, "method": method }),
+        NotFound {
+            endpoint: path,
+            method,
+        },
     )
 }

@@ -72,7 +72,6 @@ use organizr_auth_core::access::{
     AccessDecision, AccessParamError, AccessRules, ListKind, NameResolver,
 };
 use organizr_auth_core::{Authentication, Authenticator, Denial, GroupLevel, Verdict, proxy::Peer};
-use serde_json::Value;
 use tokio::net::{TcpListener, UnixListener};
 
 use crate::redirect::accepts_html;
@@ -239,7 +238,7 @@ async fn login_redirect(State(server): State<Arc<ForwardAuth>>, headers: HeaderM
             StatusCode::UNAUTHORIZED,
             false,
             answer::NOT_AUTHORIZED,
-            Value::Null,
+            answer::NO_DATA,
         )
     })
 }
@@ -413,7 +412,7 @@ impl ForwardAuth {
             StatusCode::FOUND,
             false,
             answer::NOT_AUTHORIZED,
-            Value::Null,
+            answer::NO_DATA,
         );
         response.headers_mut().insert(header::LOCATION, location);
         Some(response)
