@@ -3,15 +3,10 @@
 //! answer. Read from the environment once at start-up; a bad value stops the
 //! program with a message that names the variable and quotes the value.
 //!
-//! | variable | default | meaning |
-//! |---|---|---|
-//! | `ORGANIZR_REAL_IP_FROM` | empty: the client is the socket peer | peers believed about the client address, for IP lists |
-//! | `ORGANIZR_REAL_IP_HEADER` | `X-Forwarded-For` | the header they report it in (`X-Real-IP`, `Forwarded`) |
-//! | `ORGANIZR_REDIRECT_HOSTS` | none: never redirect | hosts whose refused browsers are redirected to `ORGANIZR_LOGIN_URL` |
-//! | `ORGANIZR_FORWARD_AUTH_STATUS` | `standard` | `standard` (401 anonymous, 403 too low or deny list) or `organizr` (401 for all) |
-//!
-//! core's `config/VARIABLES.md` is the table every program shares; these rows
-//! are there too.
+//! The variables (`ORGANIZR_REAL_IP_FROM`, `ORGANIZR_REAL_IP_HEADER`,
+//! `ORGANIZR_REDIRECT_HOSTS`, `ORGANIZR_FORWARD_AUTH_STATUS`, and core's
+//! `ORGANIZR_LOGIN_URL`) are in the one table every program shares: core's
+//! `config/VARIABLES.md` (`organizr_auth_core::config::VARIABLES`).
 //!
 //! # Security
 //! `ORGANIZR_REAL_IP_FROM` is deliberately not `ORGANIZR_TRUSTED_PROXIES`:
@@ -29,15 +24,15 @@ use organizr_auth_core::{ProxyListError, TrustedProxies};
 use crate::redirect::{LoginRedirect, RedirectHosts, RedirectHostsError};
 
 /// `ORGANIZR_REAL_IP_FROM`.
-pub const REAL_IP_FROM: &str = "ORGANIZR_REAL_IP_FROM";
+const REAL_IP_FROM: &str = "ORGANIZR_REAL_IP_FROM";
 /// `ORGANIZR_REAL_IP_HEADER`.
-pub const REAL_IP_HEADER: &str = "ORGANIZR_REAL_IP_HEADER";
+const REAL_IP_HEADER: &str = "ORGANIZR_REAL_IP_HEADER";
 /// `ORGANIZR_REDIRECT_HOSTS`.
-pub const REDIRECT_HOSTS: &str = "ORGANIZR_REDIRECT_HOSTS";
+const REDIRECT_HOSTS: &str = "ORGANIZR_REDIRECT_HOSTS";
 /// `ORGANIZR_FORWARD_AUTH_STATUS`.
-pub const FORWARD_AUTH_STATUS: &str = "ORGANIZR_FORWARD_AUTH_STATUS";
+const FORWARD_AUTH_STATUS: &str = "ORGANIZR_FORWARD_AUTH_STATUS";
 /// `ORGANIZR_LOGIN_URL` (core's, read here again for redirects).
-pub const LOGIN_URL: &str = "ORGANIZR_LOGIN_URL";
+const LOGIN_URL: &str = "ORGANIZR_LOGIN_URL";
 
 /// Which status a refusal gets.
 ///

@@ -962,3 +962,31 @@ async fn the_login_redirect_route_for_nginx() {
     .await;
     assert_eq!(plain.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn on_a_unix_socket_the_proxy_is_at() {
+    let app = app_with(
+        Config::new(secret()).uuid(UUID),
+        &[("ORGANIZR_REAL_IP_FROM", "@")],
+    );
+    let allowed = send_from(
+        &app,
+        "unix",
+        "GET",
+        "/api/v2/auth/0/allow/192.0.2.7",
+        &[xff("192.0.2.7")],
+    )
+    .await;
+    assert_eq!(allowed.status, StatusCode::OK);
+    assert_eq!(allowed.data()["user_ip"], "192.0.2.7");
+    // A TCP peer's header is not read.
+    let tcp = send_from(
+        &app,
+        CLIENT,
+        "GET",
+        "/api/v2/auth/0/allow/203.0.113.1",
+        &[xff("203.0.113.1")],
+    )
+    .await;
+    assert_eq!(tcp.status, StatusCode::UNAUTHORIZED);
+}

@@ -69,7 +69,7 @@ use axum::response::Response;
 use axum::routing::{any, get};
 use axum::serve::IncomingStream;
 use organizr_auth_core::access::{
-    AccessDecision, AccessParamError, AccessRules, ListKind, NameResolver,
+    AccessDecision, AccessParamError, AccessRules, ClientAddress, ListKind, NameResolver,
 };
 use organizr_auth_core::{Authentication, Authenticator, Denial, GroupLevel, Verdict, proxy::Peer};
 use tokio::net::{TcpListener, UnixListener};
@@ -303,7 +303,17 @@ impl ForwardAuth {
             }
             AccessDecision::Deny => {
                 let who = self.auth.resolve(headers, query, &peer);
-                tracing::info!(client = %client, required = required.get(), "request refused: deny list");
+                if client == ClientAddress::Unknown {
+                    tracing::warn!(
+                        peer = ?peer,
+                        required = required.get(),
+                        "request refused: deny list, and the client address is unknown (an unknown client matches \
+                         every deny entry): list the proxy in ORGANIZR_REAL_IP_FROM (@ for a UNIX socket) and have it \
+                         send the client's address in ORGANIZR_REAL_IP_HEADER"
+                    );
+                } else {
+                    tracing::info!(client = %client, required = required.get(), "request refused: deny list");
+                }
                 return answer::json(
                     self.settings.status.refused(),
                     false,
