@@ -366,9 +366,12 @@ impl Authenticator {
 
     /// The group level of Organizr's tab whose name contains `name`, as
     /// Organizr's auth API reads a non-numeric `?group=`: the first tab whose
-    /// name contains it (ASCII case-insensitively). `None` without a session
-    /// store (nothing to look in) or when no tab matches (Organizr then
-    /// requires level 0).
+    /// name contains it (ASCII case-insensitively); when none does, level 0
+    /// (Admin), as Organizr requires then.
+    ///
+    /// `None` when tabs cannot be looked up: without a session store
+    /// (nothing to look in), or while the store fails closed. A caller must
+    /// then refuse, never guess a level.
     ///
     /// ```
     /// use organizr_auth_core::{Authenticator, Config, Secret};
@@ -383,7 +386,12 @@ impl Authenticator {
                 None
             }
             #[cfg(feature = "sessions")]
-            SessionSource::Store(store) => store.tab_group(name),
+            SessionSource::Store(store) => match store.status() {
+                crate::session::SessionStatus::FailingClosed { .. } => None,
+                // No match (or a tab whose group is out of range): Organizr's
+                // 0, the strictest level.
+                _ => Some(store.tab_group(name).unwrap_or(GroupLevel::ADMIN)),
+            },
         }
     }
 

@@ -306,7 +306,29 @@ fn tab_names_are_groups() {
     let auth = authenticator(&db);
     assert_eq!(auth.tab_group("media"), Some(GroupLevel::SUPER_USER));
     assert_eq!(auth.tab_group("Settings"), Some(GroupLevel::CO_ADMIN));
-    assert_eq!(auth.tab_group("nothing-like-it"), None);
+    // No tab matches: Organizr's 0.
+    assert_eq!(auth.tab_group("nothing-like-it"), Some(GroupLevel::ADMIN));
+    // A database that cannot be read (past the stale window) names no level.
+    let store = SessionStore::open(
+        &db,
+        SessionOptions::new()
+            .refresh(Duration::from_millis(100))
+            .unwrap()
+            .max_stale(Duration::from_millis(200))
+            .unwrap(),
+    )
+    .unwrap();
+    let strict = Authenticator::new(
+        Config::new(Secret::new(KEY).unwrap())
+            .uuid(UUID)
+            .session_store(store),
+    );
+    assert_eq!(strict.tab_group("media"), Some(GroupLevel::SUPER_USER));
+    std::fs::rename(&db, dir.0.join("moved.db")).unwrap();
+    eventually("the store to fail closed", || {
+        strict.tab_group("media").is_none()
+    });
+    assert_eq!(strict.tab_group("nothing-like-it"), None);
 }
 
 fn config_php(dir: &Path, driver: &str, db: &Path) -> PathBuf {

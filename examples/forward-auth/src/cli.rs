@@ -13,8 +13,11 @@ usage: forward-auth [--demo]
        forward-auth --healthcheck | --version | --help
 
 Answers nginx auth_request / Traefik ForwardAuth / Caddy forward_auth
-subrequests on /api/v2/auth/{group}, /auth/{group}, /api/v2/auth?group=N and
-/api/?v1/auth&group=N with 200 (+ identity headers), 401 or 403.
+subrequests where Organizr's auth API did: /api/v2/auth/{group}[/{type}/{ips}],
+/api/v2/auth?group=N, /api/v2/auth-N, /api/v2/organizr-auth/N and
+/api/?v1/auth&group=N (each also without /api/v2), with 200 (+ identity
+headers), 401, 403, a 302 to the login page (ORGANIZR_REDIRECT_HOSTS), or
+400 for a malformed request.
 
   --demo         whatever key is configured, make up a random one; print an
                  admin and a user token and curl commands (200, 401, 403)

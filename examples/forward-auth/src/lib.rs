@@ -4,7 +4,9 @@
 //!
 //! | module | what it is for |
 //! |---|---|
-//! | [`router`] | the routes, and the 200 / 401 / 403 answer to each subrequest |
+//! | [`router`] | the routes of Organizr's auth API, and the answer to each subrequest |
+//! | [`settings`] | forward-auth's own settings: client addresses, redirects, status codes |
+//! | [`redirect`] | login redirects for Traefik and Caddy, with checked `return=` hosts |
 //! | [`cli`] | the command line: `--demo`, `--healthcheck`, `--version`, `--help` (every variable, from core's table) |
 //! | [`demo`] | `--demo`: a made-up key, tokens signed with it, `curl` commands to try |
 //! | [`listen`] | `ORGANIZR_LISTEN`: `HOST:PORT`, dual-stack `[::]:PORT`, `unix:/path` with its mode and group; `--healthcheck` |
@@ -18,7 +20,9 @@
 pub mod cli;
 pub mod demo;
 pub mod listen;
+pub mod redirect;
 pub mod router;
+pub mod settings;
 pub mod startup;
 
 /// The repository README's code blocks, compiled as doctests of this package

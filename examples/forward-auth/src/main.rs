@@ -60,18 +60,13 @@ fn main() -> ExitCode {
         Ok(loaded) => loaded,
         Err(e) => return fail(PROGRAM, e),
     };
-    let login_url = std::env::var("ORGANIZR_LOGIN_URL")
-        .ok()
-        .filter(|v| !v.is_empty());
-    if login_url.is_some() {
-        tracing::info!(
-            "ORGANIZR_LOGIN_URL is ignored by forward-auth: nginx auth_request accepts only 2xx/401/403, \
-             so unauthenticated requests get 401; redirect to the login page from the proxy (error_page 401)"
-        );
-    }
+    let settings = match forward_auth::settings::Settings::from_env() {
+        Ok(settings) => settings,
+        Err(e) => return fail(PROGRAM, e),
+    };
     let auth = Arc::new(Authenticator::new(config));
     let key = startup::key_source(demo_mode, |name| std::env::var(name).ok());
-    startup::log_settings(&auth, &key, login_url.as_deref());
+    startup::log_settings(&auth, &key, &settings);
     match listen {
         Listen::Unix(_) => {
             for warning in access.warnings() {
@@ -92,7 +87,7 @@ fn main() -> ExitCode {
         println!("{}", demo::instructions(key, &auth, &listen, &shown));
     }
     tracing::info!(listen = %shown, "forward-auth listening");
-    match startup::serve(bound, router::router(auth)) {
+    match startup::serve(bound, router::ForwardAuth::new(auth, settings).router()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(PROGRAM, e),
     }

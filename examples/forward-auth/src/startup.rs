@@ -9,6 +9,7 @@ use tracing_subscriber::EnvFilter;
 
 use crate::listen::Bound;
 use crate::router::PeerInfo;
+use crate::settings::Settings;
 
 /// The variable read by [`LogFormat::from_env`].
 pub const LOG_FORMAT_VAR: &str = "ORGANIZR_LOG_FORMAT";
@@ -122,26 +123,31 @@ pub fn key_source(demo: bool, var: impl Fn(&str) -> Option<String>) -> String {
 
 /// The start-up block: one `info` event saying what the server will check,
 /// with the key's source (never the key), the cookie's name, the trusted
-/// proxies, the leeway, bearer tokens and the session check on or off, and
-/// the login URL (which forward-auth does not use: see [`crate::router`]).
-pub fn log_settings(auth: &Authenticator, key: &str, login_url: Option<&str>) {
-    let proxies = auth.trusted_proxies().to_string();
+/// proxies, tokens and the leeway, bearer tokens, the session check on or off,
+/// where IP lists find the client, the login redirect and the status codes.
+pub fn log_settings(auth: &Authenticator, key: &str, settings: &Settings) {
+    let shown = |list: String| {
+        if list.is_empty() {
+            "none".to_owned()
+        } else {
+            list
+        }
+    };
     tracing::info!(
         key,
         cookie = auth.cookie_name(),
-        trusted_proxies = if proxies.is_empty() {
-            "none"
-        } else {
-            proxies.as_str()
-        },
+        trusted_proxies = shown(auth.trusted_proxies().to_string()),
         tokens = auth.accepts_tokens(),
         leeway_secs = auth.validator().map(|v| v.leeway().as_secs()),
         bearer = auth.accepts_bearer(),
         session_check = auth.checks_sessions(),
-        login_url = login_url.map_or_else(
-            || "none".to_owned(),
-            |url| format!("{url} (not used: forward-auth answers 401)")
+        real_ip_from = shown(settings.real_ip.from().to_string()),
+        real_ip_header = %settings.real_ip.header(),
+        login_redirect = settings.redirect.as_ref().map_or_else(
+            || "none: refused requests get 401".to_owned(),
+            |r| format!("{} for {}", r.login_url(), r.hosts())
         ),
+        status_codes = ?settings.status,
         "forward-auth settings"
     );
 }

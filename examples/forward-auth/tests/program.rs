@@ -194,15 +194,14 @@ fn run_as(
     args: &[&str],
     vars: &[(&str, &str)],
 ) -> (Option<i32>, String, String) {
-    let mut child = command
+    command
         .args(args)
         .env_clear()
         .envs(vars.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    let mut child = spawn(&mut command);
     let (lines, output) = mpsc::channel();
     forward(child.stdout.take().unwrap(), lines.clone(), Line::Out);
     forward(child.stderr.take().unwrap(), lines, Line::Err);
@@ -234,15 +233,32 @@ fn start(vars: &[(&str, &str)]) -> (Server, Vec<String>, String) {
     start_as(Command::new(PROGRAM), vars)
 }
 
+/// Spawns `command`, retrying while its program is "text file busy": a
+/// program copied by one test (`shared_dir`) is briefly held open for writing
+/// by children other tests fork at that moment, until they exec.
+fn spawn(command: &mut Command) -> Child {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        match command.spawn() {
+            Err(e)
+                if e.kind() == std::io::ErrorKind::ExecutableFileBusy
+                    && Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            spawned => return spawned.unwrap(),
+        }
+    }
+}
+
 fn start_as(mut command: Command, vars: &[(&str, &str)]) -> (Server, Vec<String>, String) {
-    let mut child = command
+    command
         .env_clear()
         .envs(vars.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::piped());
+    let mut child = spawn(&mut command);
     let (lines, output) = mpsc::channel();
     forward(child.stderr.take().unwrap(), lines, Line::Err);
     let server = Server(child);
@@ -290,6 +306,10 @@ fn the_start_up_block_says_what_is_checked_and_never_the_key() {
         ("ORGANIZR_TRUSTED_PROXIES", "10.0.0.0/8,@"),
         ("ORGANIZR_LEEWAY_SECS", "5"),
         ("ORGANIZR_ACCEPT_BEARER", "false"),
+        ("ORGANIZR_REAL_IP_FROM", "10.0.0.1"),
+        ("ORGANIZR_LOGIN_URL", "https://organizr.example.org/"),
+        ("ORGANIZR_REDIRECT_HOSTS", "*.example.org"),
+        ("ORGANIZR_FORWARD_AUTH_STATUS", "organizr"),
         ("ORGANIZR_LISTEN", "127.0.0.1:0"),
     ]);
     let block = log
@@ -302,8 +322,12 @@ fn the_start_up_block_says_what_is_checked_and_never_the_key() {
         "trusted_proxies=\"10.0.0.0/8,@\"",
         "leeway_secs=5",
         "bearer=false",
+        "tokens=true",
         "session_check=false",
-        "login_url=\"none\"",
+        "real_ip_from=\"10.0.0.1/32\"",
+        "real_ip_header=X-Forwarded-For",
+        "login_redirect=\"https://organizr.example.org/ for *.example.org\"",
+        "status_codes=Organizr",
     ] {
         assert!(block.contains(wanted), "{wanted} not in {block}");
     }

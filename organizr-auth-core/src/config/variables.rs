@@ -243,6 +243,32 @@ pub const VARIABLES: &[Variable] = &[
         "text",
         "the log format on stderr: text, or json (one object per line) for log shippers",
     ),
+    // forward-auth's IP lists, redirects and status codes
+    // (examples/forward-auth/src/settings.rs).
+    program(
+        "ORGANIZR_REAL_IP_FROM",
+        ReadBy::ForwardAuth,
+        "empty: the client is the socket peer",
+        "peers believed about the client address for IP lists (IPs, CIDRs, @), never about identities",
+    ),
+    program(
+        "ORGANIZR_REAL_IP_HEADER",
+        ReadBy::ForwardAuth,
+        "X-Forwarded-For",
+        "where those peers report it: X-Forwarded-For, X-Real-IP or Forwarded (rightmost entry not in the list)",
+    ),
+    program(
+        "ORGANIZR_REDIRECT_HOSTS",
+        ReadBy::ForwardAuth,
+        "none: never redirect",
+        "hosts (example.com,*.example.com) whose refused browsers forward-auth sends to ORGANIZR_LOGIN_URL with return=",
+    ),
+    program(
+        "ORGANIZR_FORWARD_AUTH_STATUS",
+        ReadBy::ForwardAuth,
+        "standard",
+        "standard (401 anonymous, 403 too low or deny-listed) or organizr (401 for all, as Organizr)",
+    ),
 ];
 
 /// The known variable closest to `name` (an unknown `ORGANIZR_*` variable),
