@@ -27,10 +27,12 @@ use std::sync::Arc;
 
 use crate::access::{RealIp, RealIpHeader};
 use crate::config::SessionSource;
+use crate::credentials::CookieFinder;
 use crate::decision::LogContext;
 use crate::rejection::Responder;
 use crate::resolve::{ProxyHeaders, ProxyLevel, Resolver};
 use crate::sanitize::{DOWNSTREAM_HEADERS, Sanitizer, strip_names};
+use crate::token_cache::TokenCache;
 use crate::{
     Admission, Authentication, Config, Denial, GroupLevel, HeaderAccess, HeaderAccessMut, Peer,
     Policy, RequestHead, TokenValidator, TrustedProxies, Verdict, credentials,
@@ -72,7 +74,7 @@ pub struct Authenticator {
     /// The client address for log lines: behind a trusted proxy, the address
     /// it reports in `X-Forwarded-For` (never used for a decision).
     log_client: RealIp,
-    resolver: Resolver,
+    pub(crate) resolver: Resolver,
     sanitizer: Sanitizer,
     pub(crate) responder: Responder,
 }
@@ -138,6 +140,14 @@ impl Authenticator {
                     .secret
                     .as_ref()
                     .map(|secret| TokenValidator::new(secret).with_checked_leeway(config.leeway)),
+                // Built with the validator, from the same config: one key for
+                // the cache's whole life.
+                cache: TokenCache::new(if config.secret.is_some() {
+                    config.token_cache
+                } else {
+                    0
+                }),
+                cookie_finder: CookieFinder::new(&credentials::cookie_name(&config.uuid)),
                 cookie_name: credentials::cookie_name(&config.uuid),
                 api_key: config.api_key,
                 api_key_query: config.api_key_query,
@@ -438,6 +448,21 @@ impl Authenticator {
     /// ```
     pub fn validator(&self) -> Option<&TokenValidator> {
         self.resolver.validator.as_ref()
+    }
+
+    /// The cache of verified tokens this authenticator fills and reads
+    /// ([`token_cache`](crate::token_cache)); off (capacity 0) without a key.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// use organizr_auth_core::token_cache::TokenCache;
+    /// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?));
+    /// assert_eq!(auth.token_cache().capacity(), TokenCache::DEFAULT_CAPACITY);
+    /// assert!(!Authenticator::new(Config::without_tokens()).token_cache().is_enabled());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn token_cache(&self) -> &TokenCache {
+        &self.resolver.cache
     }
 
     /// Whether Organizr tokens are accepted (a key is configured).

@@ -23,19 +23,41 @@ pub(crate) fn cookie_name(uuid: &str) -> String {
     }
 }
 
-/// The values of every cookie called `name`, across all `Cookie` header lines, in
-/// order. Values that are not UTF-8 are skipped (no Organizr token is); a value in
-/// double quotes is unquoted (RFC 6265 allows it).
+/// The search for one cookie name, built once (building it per request cost
+/// more than the search).
+#[derive(Debug, Clone)]
+pub(crate) struct CookieFinder(memchr::memmem::Finder<'static>);
+
+impl CookieFinder {
+    pub(crate) fn new(name: &str) -> Self {
+        Self(memchr::memmem::Finder::new(name.as_bytes()).into_owned())
+    }
+}
+
+/// [`find_cookie_values`] for a name given as text (tests).
+#[cfg(test)]
 pub(crate) fn cookie_values<'a>(
     headers: &'a impl HeaderAccess,
-    name: &'a str,
+    name: &str,
 ) -> impl Iterator<Item = &'a str> + 'a {
-    let finder = memchr::memmem::Finder::new(name.as_bytes());
+    let finder = CookieFinder::new(name);
+    find_cookie_values(headers, &finder)
+        .collect::<Vec<_>>()
+        .into_iter()
+}
+
+/// The values of every cookie with the finder's name, across all `Cookie` header
+/// lines, in order. Values that are not UTF-8 are skipped (no Organizr token
+/// is); a value in double quotes is unquoted (RFC 6265 allows it).
+pub(crate) fn find_cookie_values<'h, 'f>(
+    headers: &'h impl HeaderAccess,
+    finder: &'f CookieFinder,
+) -> impl Iterator<Item = &'h str> {
     headers
         .header_values("cookie")
         .flat_map(move |line| CookieMatches {
             line,
-            finder: finder.clone(),
+            finder: &finder.0,
             pos: 0,
         })
 }
@@ -48,16 +70,16 @@ pub(crate) fn cookie_values<'a>(
 /// since the previous `;`, then optional whitespace and `=`. The result is the
 /// same as splitting on `;`, trimming, and comparing the part before the first
 /// `=` (the tests hold it to that).
-struct CookieMatches<'a> {
-    line: &'a [u8],
-    finder: memchr::memmem::Finder<'a>,
+struct CookieMatches<'h, 'f> {
+    line: &'h [u8],
+    finder: &'f memchr::memmem::Finder<'static>,
     pos: usize,
 }
 
-impl<'a> Iterator for CookieMatches<'a> {
-    type Item = &'a str;
+impl<'h> Iterator for CookieMatches<'h, '_> {
+    type Item = &'h str;
 
-    fn next(&mut self) -> Option<&'a str> {
+    fn next(&mut self) -> Option<&'h str> {
         let name_len = self.finder.needle().len();
         if name_len == 0 {
             return None;

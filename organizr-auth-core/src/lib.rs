@@ -53,6 +53,7 @@
 //! | question | module |
 //! |---|---|
 //! | is the token's signature right, are its claims acceptable? | [`token`], [`claims`] |
+//! | which checks does a token seen before skip, and which not? | [`token_cache`] |
 //! | may this peer assert `Remote-User`? | [`proxy`] ([`proxy::TrustedProxies`]) |
 //! | which identity headers are stripped, and when? | [`sanitize`] |
 //! | which credential wins? | [`resolve`] |
@@ -91,6 +92,7 @@ pub mod secret;
 #[cfg(feature = "sessions")]
 pub mod session;
 pub mod token;
+pub mod token_cache;
 
 pub use access::{
     AccessDecision, AccessParamError, AccessRules, ClientAddress, IpList, IpListError,

@@ -11,7 +11,10 @@
 //!    `Authorization: Bearer` token (unless switched off), is validated. Copies
 //!    that fail are ignored; valid copies must name the same user (if their
 //!    levels differ, the less privileged one is used). More than
-//!    [`MAX_TOKEN_CANDIDATES`] copies refuse the request.
+//!    [`MAX_TOKEN_CANDIDATES`] copies refuse the request. A token that passed
+//!    every check before is found in the [cache of verified
+//!    tokens](crate::token_cache), which checks its times and its session
+//!    again instead of its signature and claims.
 //! 3. **API key.** If an API key is configured, the `Token` header (and the
 //!    `apikey` query parameter when enabled) must all equal it; that is the
 //!    user `"Organizr API"` at level 0.
@@ -25,14 +28,17 @@
 //! A refused request is anonymous (level 999), with the first reason kept for
 //! logs ([`Refusal`]).
 
+#[cfg(feature = "sessions")]
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use http::HeaderName;
 
 use crate::config::SessionSource;
-use crate::credentials;
+use crate::credentials::{self, CookieFinder};
 use crate::proxy::identity_header::{parse_group_header, parse_groups_header, parse_user_header};
 use crate::proxy::{DefaultLevel, GroupMap, split_groups};
+use crate::token_cache::{Entry, SessionRow, TokenCache};
 use crate::{
     API_KEY_USER, ApiKey, Authentication, Claims, GroupLevel, HeaderAccess, Identity,
     ProxyHeaderError, Refusal, Source, TokenValidator,
@@ -49,11 +55,16 @@ pub const MAX_TOKEN_CANDIDATES: usize = 8;
 
 /// Turns a request's credentials into an [`Authentication`]. Holds everything
 /// resolution needs and nothing else.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Resolver {
     /// `None`: tokens are not accepted (proxy-only mode).
     pub(crate) validator: Option<TokenValidator>,
+    /// Tokens that passed every check under `validator`'s key (built with
+    /// it, never given another key).
+    pub(crate) cache: TokenCache,
     pub(crate) cookie_name: String,
+    /// Finds `cookie_name` in `Cookie` lines (built once).
+    pub(crate) cookie_finder: CookieFinder,
     pub(crate) api_key: Option<ApiKey>,
     pub(crate) api_key_query: bool,
     pub(crate) accept_bearer: bool,
@@ -224,7 +235,7 @@ impl Resolver {
             // Proxy-only mode: tokens are ignored (said once at start-up).
             return Ok(None);
         };
-        let cookies = credentials::cookie_values(headers, &self.cookie_name);
+        let cookies = credentials::find_cookie_values(headers, &self.cookie_finder);
         let bearer = self
             .accept_bearer
             .then(|| credentials::bearer_tokens(headers))
@@ -237,19 +248,13 @@ impl Resolver {
             if index >= MAX_TOKEN_CANDIDATES {
                 return Err(Refusal::TooManyTokens);
             }
-            let identity = match validator.validate_at(token, now) {
-                Ok(claims) => match self.session_identity(token, claims, now) {
-                    Ok(identity) => identity,
-                    // A locked user is refused outright, whatever other copy
-                    // or credential the request carries.
-                    Err(Refusal::Locked) => return Err(Refusal::Locked),
-                    Err(refusal) => {
-                        refused.get_or_insert(refusal);
-                        continue;
-                    }
-                },
-                Err(error) => {
-                    refused.get_or_insert(Refusal::Token(error));
+            let identity = match self.token_identity_of(validator, token, now) {
+                Ok(identity) => identity,
+                // A locked user is refused outright, whatever other copy
+                // or credential the request carries.
+                Err(Refusal::Locked) => return Err(Refusal::Locked),
+                Err(refusal) => {
+                    refused.get_or_insert(refusal);
                     continue;
                 }
             };
@@ -268,6 +273,90 @@ impl Resolver {
         Ok(found)
     }
 
+    /// The identity one token gives, or why it gives none: from the cache
+    /// when the exact token passed every check before (its times and its
+    /// session are checked again), else from every check, after which it is
+    /// remembered.
+    pub(crate) fn token_identity_of(
+        &self,
+        validator: &TokenValidator,
+        token: &str,
+        now: SystemTime,
+    ) -> Result<Identity, Refusal> {
+        let hit = self
+            .cache
+            .lookup(token, |entry| self.recheck(validator, entry, token, now));
+        match hit {
+            Some(Recheck::Same(identity)) => return Ok(identity),
+            Some(Recheck::Refused(refusal)) => {
+                if refusal == Refusal::Token(crate::TokenError::Expired) {
+                    // It never becomes valid again: free its place.
+                    self.cache.remove(token);
+                }
+                return Err(refusal);
+            }
+            #[cfg(feature = "sessions")]
+            Some(Recheck::UserChanged(user, claims)) => {
+                // The user's row changed (or the snapshot was reloaded): the
+                // identity a miss would build, remembered in place of the old.
+                let identity = Identity::from_session(&user, claims.clone());
+                self.cache
+                    .insert(Entry::new(token, claims, Some(user), identity.clone()));
+                return Ok(identity);
+            }
+            None => {}
+        }
+        let claims = validator.validate_at(token, now).map_err(Refusal::Token)?;
+        if !self.cache.is_enabled() {
+            return self
+                .session_identity(token, claims, now)
+                .map(|(identity, _)| identity);
+        }
+        let (identity, user) = self.session_identity(token, claims.clone(), now)?;
+        // Every check passed: only now may it enter.
+        self.cache
+            .insert(Entry::new(token, claims, user, identity.clone()));
+        Ok(identity)
+    }
+
+    /// What a cache hit still checks: the times against `now`, and the
+    /// session in the current snapshot.
+    fn recheck(
+        &self,
+        validator: &TokenValidator,
+        entry: &Entry,
+        token: &str,
+        now: SystemTime,
+    ) -> Recheck {
+        if let Err(error) = validator.check_times(&entry.claims, now) {
+            return Recheck::Refused(Refusal::Token(error));
+        }
+        match &self.sessions {
+            SessionSource::Stateless => {
+                let _ = token;
+                Recheck::Same(entry.identity.clone())
+            }
+            #[cfg(feature = "sessions")]
+            SessionSource::Store(store) => {
+                use crate::session::SessionCheck;
+                let Some(user_id) = entry.claims.user_id else {
+                    return Recheck::Refused(Refusal::SessionEnded);
+                };
+                match store.check(token, user_id, now) {
+                    SessionCheck::Live(user) => match &entry.user {
+                        Some(was) if Arc::ptr_eq(was, &user) || **was == *user => {
+                            Recheck::Same(entry.identity.clone())
+                        }
+                        _ => Recheck::UserChanged(user, entry.claims.clone()),
+                    },
+                    SessionCheck::Locked => Recheck::Refused(Refusal::Locked),
+                    SessionCheck::NoSession => Recheck::Refused(Refusal::SessionEnded),
+                    _ => Recheck::Refused(Refusal::SessionsUnavailable),
+                }
+            }
+        }
+    }
+
     /// The identity of a token whose signature and claims are valid: the
     /// claims when stateless; with Organizr's sessions, the user's current row
     /// while the session is live (the signature was checked first: Organizr
@@ -277,11 +366,11 @@ impl Resolver {
         token: &str,
         claims: Claims,
         now: SystemTime,
-    ) -> Result<Identity, Refusal> {
+    ) -> Result<(Identity, SessionRow), Refusal> {
         match &self.sessions {
             SessionSource::Stateless => {
                 let _ = (token, now);
-                Ok(Identity::from_claims(claims))
+                Ok((Identity::from_claims(claims), SessionRow::default()))
             }
             #[cfg(feature = "sessions")]
             SessionSource::Store(store) => {
@@ -292,7 +381,9 @@ impl Resolver {
                     return Err(Refusal::SessionEnded);
                 };
                 match store.check(token, user_id, now) {
-                    SessionCheck::Live(user) => Ok(Identity::from_session(&user, claims)),
+                    SessionCheck::Live(user) => {
+                        Ok((Identity::from_session(&user, claims), Some(user)))
+                    }
                     SessionCheck::Locked => Err(Refusal::Locked),
                     SessionCheck::NoSession => Err(Refusal::SessionEnded),
                     // Unavailable, and anything a later version adds: fail
@@ -331,6 +422,18 @@ impl Resolver {
             (false, _) => None,
         }
     }
+}
+
+/// What a cache hit's checks found.
+enum Recheck {
+    /// Still valid, and the same identity.
+    Same(Identity),
+    /// Refused now (expired, session ended, locked, sessions unavailable).
+    Refused(Refusal),
+    /// Still valid, but the user's row is not the one the entry was built
+    /// from.
+    #[cfg(feature = "sessions")]
+    UserChanged(Arc<crate::session::SessionUser>, Claims),
 }
 
 /// A proxy user's level when no group gives one: the default, or a refusal.

@@ -263,7 +263,9 @@ impl TokenValidator {
         Ok(claims)
     }
 
-    fn check_times(&self, claims: &Claims, now: SystemTime) -> Result<(), TokenError> {
+    /// The time rules (6. above): what a [cached](crate::token_cache) token is
+    /// checked against again on every request.
+    pub(crate) fn check_times(&self, claims: &Claims, now: SystemTime) -> Result<(), TokenError> {
         // A clock before 1970 is not worth an error path of its own: treat it as 0.
         let now = now
             .duration_since(UNIX_EPOCH)

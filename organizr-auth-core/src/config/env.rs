@@ -84,6 +84,9 @@ impl Config {
             db_max_stale_secs: get(variables::DB_MAX_STALE_SECS)
                 .map(|s| parse_secs(variables::DB_MAX_STALE_SECS.env, &s))
                 .transpose()?,
+            token_cache: get(variables::TOKEN_CACHE)
+                .map(|s| parse_number(variables::TOKEN_CACHE.env, &s))
+                .transpose()?,
         };
         settings.check(Naming::Env)
     }

@@ -85,6 +85,7 @@ pub struct Config {
     pub(crate) login_url: Option<HeaderValue>,
     pub(crate) raw_headers: Vec<HeaderName>,
     pub(crate) sessions: SessionSource,
+    pub(crate) token_cache: usize,
 }
 
 /// Whether tokens are checked against Organizr's session table.
@@ -156,6 +157,7 @@ impl Config {
             login_url: None,
             raw_headers: Vec::new(),
             sessions: SessionSource::Stateless,
+            token_cache: crate::token_cache::TokenCache::DEFAULT_CAPACITY,
         }
     }
 
@@ -411,6 +413,24 @@ impl Config {
     pub fn proxy_name_header(mut self, name: &str) -> Result<Self, ConfigError> {
         self.proxy_name_header = Some(header_name("proxy_name_header", name)?);
         Ok(self)
+    }
+
+    /// How many verified tokens to remember (at most
+    /// [`TokenCache::MAX_CAPACITY`](crate::token_cache::TokenCache::MAX_CAPACITY));
+    /// `0` turns the cache off. A remembered token skips its signature and
+    /// claims checks on later requests; its times and its Organizr session
+    /// are still checked on every one ([`token_cache`](crate::token_cache)).
+    /// Default [`TokenCache::DEFAULT_CAPACITY`](crate::token_cache::TokenCache::DEFAULT_CAPACITY).
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// let config = Config::new(Secret::new("a-long-random-organizr-hash-value-here")?).token_cache(64)?;
+    /// assert_eq!(Authenticator::new(config).token_cache().capacity(), 64);
+    /// assert!(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?).token_cache(1_000_000).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn token_cache(self, capacity: usize) -> Result<Self, ConfigError> {
+        self.token_cache_named(capacity, "token_cache")
     }
 
     /// The clock leeway for `exp`, `nbf` and `iat` (at most 300 s).

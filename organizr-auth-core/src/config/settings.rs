@@ -14,7 +14,7 @@ use super::key::KeySource;
 use super::variables::{
     API_KEY, CONFIG_PHP, DB, DB_MAX_STALE_SECS, DB_REFRESH_MS, INSECURE_RAW_HEADERS, LEEWAY,
     LOGIN_URL, PROXY_DEFAULT_LEVEL, PROXY_EMAIL_HEADER, PROXY_GROUP_HEADER, PROXY_GROUP_MAP,
-    PROXY_GROUPS_HEADER, PROXY_NAME_HEADER, TRUSTED_PROXIES, USER_HEADER, Variable,
+    PROXY_GROUPS_HEADER, PROXY_NAME_HEADER, TOKEN_CACHE, TRUSTED_PROXIES, USER_HEADER, Variable,
 };
 use super::{Config, variables};
 use crate::ApiKey;
@@ -65,6 +65,7 @@ pub struct Settings {
     pub(crate) db: Option<String>,
     pub(crate) db_refresh_ms: Option<u64>,
     pub(crate) db_max_stale_secs: Option<u64>,
+    pub(crate) token_cache: Option<u64>,
 }
 
 /// A setting a config file may write as a string or a number
@@ -239,6 +240,10 @@ impl Settings {
         }
         if let Some(url) = self.login_url {
             config.login_url = Some(login_url(name(LOGIN_URL), &url)?);
+        }
+        if let Some(capacity) = self.token_cache {
+            let capacity = usize::try_from(capacity).unwrap_or(usize::MAX);
+            config = config.token_cache_named(capacity, name(TOKEN_CACHE))?;
         }
         if let Some(list) = self.insecure_raw_headers {
             for header in list.split(',').filter(|h| !h.trim().is_empty()) {
@@ -415,6 +420,27 @@ pub(crate) fn parse_secs(setting: &'static str, value: &str) -> Result<u64, Conf
 }
 
 impl Config {
+    /// [`Config::token_cache`], with errors naming `setting`.
+    pub(crate) fn token_cache_named(
+        mut self,
+        capacity: usize,
+        setting: &'static str,
+    ) -> Result<Self, ConfigError> {
+        let max = crate::token_cache::TokenCache::MAX_CAPACITY;
+        if capacity > max {
+            return Err(ConfigError::Invalid {
+                setting,
+                value: capacity.to_string(),
+                reason: InvalidValue::OutOfRange {
+                    min: 0,
+                    max: max as u64,
+                },
+            });
+        }
+        self.token_cache = capacity;
+        Ok(self)
+    }
+
     /// [`Config::leeway`], with errors naming `setting`.
     pub(crate) fn leeway_named(
         mut self,

@@ -184,6 +184,12 @@ pub(crate) const DB_MAX_STALE_SECS: Variable = config(
     "30",
     "how long the last sessions read stay in use when the database cannot be read, 0 to 3600 s; then every token is refused",
 );
+pub(crate) const TOKEN_CACHE: Variable = config(
+    "ORGANIZR_TOKEN_CACHE",
+    "token_cache",
+    "1024",
+    "how many verified tokens to remember (their signature and claims are not checked again; times and session are, on every request), 0 to 100000; 0 turns it off",
+);
 pub(crate) const INSECURE_RAW_HEADERS: Variable = config(
     "ORGANIZR_INSECURE_RAW_HEADERS",
     "insecure_raw_headers",
@@ -218,6 +224,7 @@ pub const VARIABLES: &[Variable] = &[
     DB,
     DB_REFRESH_MS,
     DB_MAX_STALE_SECS,
+    TOKEN_CACHE,
     INSECURE_RAW_HEADERS,
     program(
         "ORGANIZR_LISTEN",
