@@ -274,19 +274,23 @@ impl Authenticator {
             .resolve(headers, query, trusted)
             .authentication;
         let decided = authentication.authorize(required);
-        let original = |names: [&str; 2]| {
-            names
-                .into_iter()
-                .find_map(|name| headers.header_values(name).next())
-                .and_then(|v| std::str::from_utf8(v).ok())
-                .unwrap_or("-")
-        };
-        let context = LogContext {
-            method: original(["x-original-method", "x-forwarded-method"]),
-            path: original(["x-original-uri", "x-forwarded-uri"]),
-            peer,
-        };
-        self.log_decision(&decided, &authentication, required, &context, headers);
+        // The log line's context costs four header look-ups: only when a line
+        // is written (every refusal; admissions at debug).
+        if decided.is_err() || tracing::enabled!(tracing::Level::DEBUG) {
+            let original = |names: [&str; 2]| {
+                names
+                    .into_iter()
+                    .find_map(|name| headers.header_values(name).next())
+                    .and_then(|v| std::str::from_utf8(v).ok())
+                    .unwrap_or("-")
+            };
+            let context = LogContext {
+                method: original(["x-original-method", "x-forwarded-method"]),
+                path: original(["x-original-uri", "x-forwarded-uri"]),
+                peer,
+            };
+            self.log_decision(&decided, &authentication, required, &context, headers);
+        }
         match decided {
             Ok(()) => Verdict::Allow(Admission::new(authentication, Arc::clone(self), peer)),
             Err(denial) => Verdict::Reject(self.responder.reject_plainly(denial)),

@@ -63,8 +63,8 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::connect_info::{ConnectInfo, Connected};
-use axum::extract::{FromRequestParts, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header, request::Parts};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::{HeaderMap, StatusCode, Uri, header, request::Parts};
 use axum::response::Response;
 use axum::routing::{any, get};
 use axum::serve::IncomingStream;
@@ -243,18 +243,19 @@ async fn login_redirect(State(server): State<Arc<ForwardAuth>>, headers: HeaderM
     })
 }
 
-/// Every other path: an auth route, or Organizr's 404.
+/// Every other path: an auth route, or Organizr's 404. The request is taken
+/// whole and read in place (the `HeaderMap` extractor would copy every
+/// header).
 async fn auth_route(
     State(server): State<Arc<ForwardAuth>>,
     RequestPeer(peer): RequestPeer,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
+    request: Request,
 ) -> Response {
+    let (method, uri, headers) = (request.method(), request.uri(), request.headers());
     match route::parse(uri.path(), uri.query()) {
         None => answer::not_found(method.as_str(), uri.path()),
-        Some(Err(error)) => config_mistake(error.into(), &uri),
-        Some(Ok(request)) => server.decide(&request, peer, uri.query(), &headers, &uri),
+        Some(Err(error)) => config_mistake(error.into(), uri),
+        Some(Ok(auth)) => server.decide(&auth, peer, uri.query(), headers, uri),
     }
 }
 
