@@ -5,6 +5,7 @@
 //! [`Authentication::authorize`] compares it with a required [`GroupLevel`].
 
 use std::fmt;
+use std::sync::Arc;
 
 use http::{HeaderName, HeaderValue};
 use serde::Serialize;
@@ -70,7 +71,7 @@ pub const API_KEY_USER: &str = "Organizr API";
 /// assert!(alice.group_id.permits(GroupLevel::LOGGED_IN));
 /// assert_eq!(alice.group_name(), Some("User"));
 /// ```
-#[derive(Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, Serialize)]
 #[non_exhaustive]
 pub struct Identity {
     /// The username.
@@ -91,6 +92,52 @@ pub struct Identity {
     pub image: Option<String>,
     /// Where the identity came from.
     pub source: Source,
+    /// Header values made once, for an identity the [token
+    /// cache](crate::token_cache) hands out on every request;
+    /// [`headers`](Self::headers) uses them only while they still say what
+    /// the fields say (the fields are public and may have been changed).
+    #[serde(skip)]
+    pub(crate) ready: Option<Arc<ReadyHeaders>>,
+}
+
+/// Two identities are equal when their fields are: whether header values were
+/// made ahead is not part of who someone is.
+impl PartialEq for Identity {
+    fn eq(&self, other: &Self) -> bool {
+        self.username == other.username
+            && self.group_id == other.group_id
+            && self.group == other.group
+            && self.email == other.email
+            && self.display_name == other.display_name
+            && self.user_id == other.user_id
+            && self.image == other.image
+            && self.source == other.source
+    }
+}
+
+impl Eq for Identity {}
+
+/// The values of an identity's headers, made once.
+#[derive(Debug)]
+pub(crate) struct ReadyHeaders {
+    user: HeaderValue,
+    email: Option<HeaderValue>,
+    group: Option<HeaderValue>,
+    level: HeaderValue,
+    group_id: GroupLevel,
+}
+
+impl ReadyHeaders {
+    /// Whether these are `identity`'s values (compared byte for byte).
+    fn describe(&self, identity: &Identity) -> bool {
+        let same = |value: Option<&HeaderValue>, text: Option<&str>| {
+            value.map(HeaderValue::as_bytes) == text.map(str::as_bytes)
+        };
+        self.group_id == identity.group_id
+            && self.user.as_bytes() == identity.username.as_bytes()
+            && same(self.email.as_ref(), identity.email.as_deref())
+            && same(self.group.as_ref(), identity.group_name())
+    }
 }
 
 impl Identity {
@@ -111,6 +158,7 @@ impl Identity {
             user_id: None,
             image: None,
             source,
+            ready: None,
         }
     }
 
@@ -133,7 +181,29 @@ impl Identity {
             user_id: claims.user_id,
             image: claims.image,
             source: Source::Token,
+            ready: None,
         }
+    }
+
+    /// The same identity with its header values made now, so that
+    /// [`headers`](Self::headers) hands out shared copies instead of making
+    /// them on every request. For identities that are used many times (the
+    /// token cache's).
+    pub(crate) fn with_ready_headers(mut self) -> Self {
+        self.ready = None;
+        let text = |v: Option<&str>| v.and_then(|s| HeaderValue::from_str(s).ok());
+        // The user's value is required: without a valid one, nothing is made
+        // and `headers` builds (and leaves out) as before.
+        if let Some(user) = text(Some(&self.username)) {
+            self.ready = Some(Arc::new(ReadyHeaders {
+                user,
+                email: text(self.email.as_deref()),
+                group: text(self.group_name()),
+                level: HeaderValue::from(self.group_id.get()),
+                group_id: self.group_id,
+            }));
+        }
+        self
     }
 
     /// The identity of a live Organizr session: the user's current row (name,
@@ -150,6 +220,7 @@ impl Identity {
             user_id: Some(user.user_id),
             image: claims.image,
             source: Source::Token,
+            ready: None,
         }
     }
 
@@ -178,14 +249,28 @@ impl Identity {
     /// assert!(headers.contains(&"remote-groups: User".to_string()));
     /// ```
     pub fn headers(&self) -> impl Iterator<Item = (HeaderName, HeaderValue)> + '_ {
-        // Every text here passed `is_clean_text` (no control characters), so it is
-        // a valid header value; `from_str` failing would mean a bug, and the header
-        // is then left out rather than written wrongly.
-        let text = |v: Option<&str>| v.and_then(|s| HeaderValue::from_str(s).ok());
-        let user = text(Some(&self.username));
-        let email = text(self.email.as_deref());
-        let group = text(self.group_name());
-        let level = HeaderValue::from(self.group_id.get());
+        let (user, email, group, level) = match self.ready.as_deref().filter(|r| r.describe(self)) {
+            // Made once: each copy shares its bytes.
+            Some(ready) => (
+                Some(ready.user.clone()),
+                ready.email.clone(),
+                ready.group.clone(),
+                ready.level.clone(),
+            ),
+            None => {
+                // Every text here passed `is_clean_text` (no control
+                // characters), so it is a valid header value; `from_str`
+                // failing would mean a bug, and the header is then left out
+                // rather than written wrongly.
+                let text = |v: Option<&str>| v.and_then(|s| HeaderValue::from_str(s).ok());
+                (
+                    text(Some(&self.username)),
+                    text(self.email.as_deref()),
+                    text(self.group_name()),
+                    HeaderValue::from(self.group_id.get()),
+                )
+            }
+        };
         [
             (DOWNSTREAM_HEADERS[0].clone(), user.clone()),
             (DOWNSTREAM_HEADERS[1].clone(), email.clone()),

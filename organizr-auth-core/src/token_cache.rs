@@ -161,7 +161,8 @@ impl Entry {
             token: token.into(),
             claims,
             user,
-            identity,
+            // Handed out on every hit: its header values are made once.
+            identity: identity.with_ready_headers(),
             weight,
             hash: 0,
         }
@@ -754,6 +755,35 @@ mod tests {
             }
         });
         assert!(auth.token_cache().len() <= 4);
+    }
+
+    #[test]
+    fn ready_header_values_follow_the_fields() {
+        let auth = auth(4);
+        let alice = TokenBuilder::new("alice", GroupLevel::USER)
+            .email("alice@example.org")
+            .sign(&key());
+        let _ = who(&auth, &alice);
+        let mut id = who(&auth, &alice).into_identity().unwrap();
+        assert!(
+            id.ready.is_some(),
+            "a hit hands out the entry's ready values"
+        );
+        let shown = |id: &crate::Identity| -> Vec<String> {
+            id.headers()
+                .map(|(n, v)| format!("{n}: {}", v.to_str().unwrap()))
+                .collect()
+        };
+        assert!(shown(&id).contains(&"remote-user: alice".to_owned()));
+        // Fields changed after the fact: the values follow them, not the
+        // values made ahead.
+        id.username = "mallory".to_owned();
+        id.group_id = GroupLevel::ADMIN;
+        id.email = None;
+        let now = shown(&id);
+        assert!(now.contains(&"remote-user: mallory".to_owned()), "{now:?}");
+        assert!(now.contains(&"x-organizr-group: 0".to_owned()), "{now:?}");
+        assert!(!now.iter().any(|h| h.contains("alice")), "{now:?}");
     }
 
     #[test]
