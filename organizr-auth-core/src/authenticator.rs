@@ -99,6 +99,13 @@ impl Authenticator {
                  identities come from trusted proxies' headers and the API key only"
             ),
         }
+        if config.secret.is_some() && config.uuid.is_empty() {
+            // Config::from_env refuses this; a builder user forgot `.uuid()`.
+            tracing::warn!(
+                "no Organizr uuid configured: expecting the cookie organizr_token_temp, which only an Organizr without a uuid sets; \
+                 set Config::uuid to the uuid in Organizr's config.php (or to \"temp\" on purpose)"
+            );
+        }
         if config.secret.is_none() && config.api_key.is_none() && config.trusted_proxies.is_empty()
         {
             tracing::error!(
