@@ -25,7 +25,7 @@
 
 use std::sync::Arc;
 
-use crate::access::{RealIp, RealIpHeader};
+use crate::access::{AccessCheck, AccessDecision, RealIp, RealIpHeader};
 use crate::config::SessionSource;
 use crate::decision::LogContext;
 use crate::rejection::Responder;
@@ -52,7 +52,7 @@ use crate::{
 /// let mut headers = HeaderMap::new();
 /// headers.insert("remote-user", "alice".parse()?);
 /// let request = RequestHead::new("GET", "/", None, &mut headers);
-/// let Verdict::Allow(admission) = auth.admit(request, Peer::Tcp("127.0.0.1:5000".parse()?), Policy::default(), None) else {
+/// let Verdict::Allow(admission) = auth.admit(request, Peer::Tcp("127.0.0.1:5000".parse()?), &Policy::default(), None) else {
 ///     return Err("alice is logged in".into());
 /// };
 /// assert_eq!(admission.identity().map(|i| i.group_id), Some(GroupLevel::LOGGED_IN));
@@ -61,7 +61,7 @@ use crate::{
 /// let mut headers = HeaderMap::new();
 /// headers.insert("remote-user", "alice".parse()?);
 /// let request = RequestHead::new("GET", "/", None, &mut headers);
-/// let verdict = auth.admit(request, Peer::Tcp("192.0.2.9:5000".parse()?), Policy::pass_through(), None);
+/// let verdict = auth.admit(request, Peer::Tcp("192.0.2.9:5000".parse()?), &Policy::pass_through(), None);
 /// assert!(matches!(verdict, Verdict::Allow(a) if a.identity().is_none()));
 /// assert!(headers.get("remote-user").is_none());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -156,8 +156,9 @@ impl Authenticator {
     }
 
     /// The middleware's decision for one request: sanitise its headers,
-    /// resolve its credentials, compare them with `policy` and, if the policy
-    /// asks, write the verified identity's downstream headers.
+    /// resolve its credentials, apply `policy` (its IP lists first, if it has
+    /// any, then its level) and, if the policy asks, write the verified
+    /// identity's downstream headers.
     ///
     /// `earlier` is the [`Admission`] an outer middleware attached, if any: when
     /// this authenticator issued it, it is reused and only `policy` is applied
@@ -171,7 +172,7 @@ impl Authenticator {
     /// let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// let mut headers = HeaderMap::new();
     /// let head = RequestHead::new("GET", "/", None, &mut headers);
-    /// match auth.admit(head, Peer::Unknown, Policy::require(GroupLevel::ADMIN), None) {
+    /// match auth.admit(head, Peer::Unknown, &Policy::require(GroupLevel::ADMIN), None) {
     ///     Verdict::Reject(rejection) => assert_eq!(rejection.status(), StatusCode::UNAUTHORIZED),
     ///     Verdict::Allow(_) => return Err("anonymous is not admin".into()),
     /// }
@@ -181,7 +182,7 @@ impl Authenticator {
         self: &Arc<Self>,
         request: RequestHead<'_, H>,
         peer: Peer,
-        policy: Policy,
+        policy: &Policy,
         earlier: Option<&Admission>,
     ) -> Verdict {
         let authentication = match Admission::reusable(earlier, self) {
@@ -206,19 +207,56 @@ impl Authenticator {
                 resolution.authentication
             }
         };
-        let decided = authentication.authorize(policy.required());
         let context = LogContext {
             method: request.method(),
             path: request.path(),
             peer,
         };
-        self.log_decision(
-            &decided,
-            &authentication,
-            policy.required(),
-            &context,
-            &*request.headers,
-        );
+        // The route's IP lists come first: an allow-list match waives the
+        // level, a deny-list match refuses whoever the user is.
+        let access = policy.access().map(|a| a.check(&peer, &*request.headers));
+        let decided = match access {
+            Some(AccessCheck {
+                decision: AccessDecision::Allow,
+                client,
+            }) => {
+                tracing::debug!(
+                    method = context.method, path = context.path, ?peer, %client,
+                    user = authentication.identity().map(|i| tracing::field::display(&i.username)),
+                    "request allowed: client on the allow list"
+                );
+                Ok(())
+            }
+            Some(AccessCheck {
+                decision: AccessDecision::Deny,
+                client,
+            }) => {
+                let blocked = Err(Denial::Blocked { client });
+                self.log_decision(
+                    &blocked,
+                    &authentication,
+                    policy.required(),
+                    &context,
+                    &*request.headers,
+                );
+                blocked
+            }
+            Some(AccessCheck {
+                decision: AccessDecision::Continue,
+                ..
+            })
+            | None => {
+                let decided = authentication.authorize(policy.required());
+                self.log_decision(
+                    &decided,
+                    &authentication,
+                    policy.required(),
+                    &context,
+                    &*request.headers,
+                );
+                decided
+            }
+        };
         if let Err(denial) = decided {
             let rejection = self
                 .responder
@@ -342,6 +380,11 @@ impl Authenticator {
                 method, path, ?peer, client = %self.log_client.client(peer, headers),
                 user = auth.identity().map(|i| tracing::field::display(&i.username)),
                 level = level.get(), required = required.get(), "request refused: level too low"
+            ),
+            (Err(Denial::Blocked { client }), _) => tracing::info!(
+                method, path, ?peer, %client,
+                user = auth.identity().map(|i| tracing::field::display(&i.username)),
+                "request refused: client on the deny list"
             ),
         }
     }

@@ -253,7 +253,7 @@ proptest! {
         }
         let peer: Peer = "192.0.2.1:9".parse::<std::net::SocketAddr>().unwrap().into();
         let head = organizr_auth_core::RequestHead::new("GET", "/", None, &mut h);
-        let _ = auth.admit(head, peer, organizr_auth_core::Policy::pass_through(), None);
+        let _ = auth.admit(head, peer, &organizr_auth_core::Policy::pass_through(), None);
         for name in h.header_names() {
             let folded = name.replace('_', "-");
             prop_assert!(

@@ -156,7 +156,7 @@ pub fn credentials(data: &[u8]) {
     let mut headers = r.headers.clone();
     let policy = Policy::require(r.required).with_downstream_headers(r.downstream);
     let head = RequestHead::new(&r.method, "/", r.query.as_deref(), &mut headers);
-    let verdict = auth.admit(head, r.peer, policy, None);
+    let verdict = auth.admit(head, r.peer, &policy, None);
 
     // `admit` decides as `resolve` does: identity headers are stripped after
     // resolution, so stripping never changes the outcome.

@@ -468,7 +468,7 @@ impl Config {
     /// headers.insert("x-authentik-meta-app", "photos".parse()?);
     /// headers.insert("x-authentik-username", "admin".parse()?);
     /// let head = RequestHead::new("GET", "/", None, &mut headers);
-    /// let _ = auth.admit(head, Peer::Unknown, Policy::pass_through(), None);
+    /// let _ = auth.admit(head, Peer::Unknown, &Policy::pass_through(), None);
     /// assert!(headers.contains_key("x-authentik-meta-app"));
     /// assert!(!headers.contains_key("x-authentik-username"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())

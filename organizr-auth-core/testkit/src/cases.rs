@@ -611,6 +611,7 @@ pub fn cases() -> Vec<Case> {
     });
     cases.extend(extractor_and_stacking_cases());
     cases.extend(crate::proxy_only::cases());
+    cases.extend(crate::access::cases());
     cases
 }
 

@@ -23,6 +23,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access;
 mod cases;
 mod proxy_only;
 pub use cases::cases;
@@ -206,7 +207,7 @@ pub struct Case {
 pub const CUSTOM_REJECTION_HEADER: &str = "x-rejected-by";
 
 /// What a request meets in the app under test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     /// One middleware with this policy; the handler echoes the admission.
     Layer(Policy),
@@ -349,8 +350,8 @@ impl Case {
     /// The policy of the middleware on the route (the inner one when stacked,
     /// pass-through in front of an extractor).
     pub fn policy(&self) -> Policy {
-        match self.route {
-            Route::Layer(policy) | Route::Stacked { inner: policy, .. } => policy,
+        match &self.route {
+            Route::Layer(policy) | Route::Stacked { inner: policy, .. } => policy.clone(),
             Route::Extractor(_) => Policy::pass_through(),
         }
     }

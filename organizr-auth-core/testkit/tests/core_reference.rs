@@ -52,16 +52,16 @@ fn run(case: &Case) -> Observed {
             headers,
         )
     }
-    let outer = match case.route {
-        Route::Stacked { outer, .. } => outer,
-        Route::Layer(policy) => policy,
+    let outer = match &case.route {
+        Route::Stacked { outer, .. } => outer.clone(),
+        Route::Layer(policy) => policy.clone(),
         Route::Extractor(_) => Policy::pass_through(),
     };
-    let admission = match auth.admit(head(case, &mut headers), case.peer, outer, None) {
+    let admission = match auth.admit(head(case, &mut headers), case.peer, &outer, None) {
         Verdict::Allow(admission) => admission,
         Verdict::Reject(rejection) => return rejected(case, &rejection),
     };
-    let admission = match case.route {
+    let admission = match &case.route {
         Route::Stacked { inner, .. } => {
             match auth.admit(head(case, &mut headers), case.peer, inner, Some(&admission)) {
                 Verdict::Allow(admission) => admission,
