@@ -93,7 +93,7 @@ fn behind_caddy_basic_auth_without_organizr() {
     let caddy = Caddy::start(&caddy, &work, app.addr, &passwords);
     let mut r = Report::default();
 
-    // --- (e) the app runs with no key ---------------------------------------------
+    // --- the app runs with no key ---------------------------------------------
     r.verify(
         "start-up: the app's ORGANIZR_* variables are the trusted proxy, the group settings and ORGANIZR_LISTEN, no key",
         app.environment_problems(),
@@ -103,7 +103,7 @@ fn behind_caddy_basic_auth_without_organizr() {
         app.settings_problems(),
     );
 
-    // --- (a) through Caddy: its 401, then the users' levels --------------------------
+    // --- through Caddy: its 401, then the users' levels --------------------------
     let through = |path: &str| caddy.get(path);
     let login = |path: &str, user: &str| through(path).basic(user, &passwords[user]);
     r.check(
@@ -164,7 +164,7 @@ fn behind_caddy_basic_auth_without_organizr() {
         &[Want::Status(403), Want::NoHeader("www-authenticate")],
     );
 
-    // --- (d) group names to levels ------------------------------------------------------
+    // --- group names to levels ------------------------------------------------------
     r.check(
         "caddy: bob (family) opens /level/4",
         caddy.send(&login("/level/4", "bob")),
@@ -206,7 +206,7 @@ fn behind_caddy_basic_auth_without_organizr() {
         &[Want::Status(200), Want::Body(identity("erin", 998))],
     );
 
-    // --- (c) a client's own identity headers through Caddy ------------------------------
+    // --- a client's own identity headers through Caddy ------------------------------
     r.check(
         "caddy: bob sending Remote-User: admin and Remote-Groups: admins is still bob, User",
         caddy.send(&forged(login("/me", "bob"))),
@@ -233,8 +233,13 @@ fn behind_caddy_basic_auth_without_organizr() {
         &[Want::Status(403)],
     );
     r.check(
-        "caddy: on an open page, a forged Remote-User and unchecked Basic credentials name nobody",
-        caddy.send(&forged(through("/echo-headers")).basic("admin", "anything")),
+        "caddy: dave (no mapped group) sending Remote-Groups: admins is still refused /admin",
+        caddy.send(&login("/admin", "dave").header("Remote-Groups", "admins")),
+        &[Want::Status(403)],
+    );
+    r.check(
+        "caddy: on an open page, a forged Remote-User and alice's name with a wrong password name nobody",
+        caddy.send(&forged(through("/echo-headers")).basic("alice", "not-her-password")),
         &[
             Want::Status(200),
             Want::NotEchoed("remote-user"),
@@ -262,7 +267,7 @@ fn behind_caddy_basic_auth_without_organizr() {
         ],
     );
 
-    // --- (b) around Caddy, from 127.0.0.2 -------------------------------------------------
+    // --- around Caddy, from 127.0.0.2 -------------------------------------------------
     let around = |path: &str| app.get(path).from(AROUND);
     r.check(
         "around caddy: a forged Remote-User: admin on /me is the app's 401",
