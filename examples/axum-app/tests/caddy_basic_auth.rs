@@ -581,14 +581,25 @@ impl Caddy {
         let port = free_port();
         let recipe_path = Path::new(env!("CARGO_MANIFEST_DIR")).join(RECIPE);
         let recipe = std::fs::read_to_string(&recipe_path).unwrap();
+        // bcrypt is slow on purpose: hash the passwords side by side.
+        let hashes: BTreeMap<&str, String> = std::thread::scope(|s| {
+            let running: Vec<_> = passwords
+                .iter()
+                .map(|(user, password)| (*user, s.spawn(move || hash_password(caddy, password))))
+                .collect();
+            running
+                .into_iter()
+                .map(|(user, hashing)| (user, hashing.join().unwrap()))
+                .collect()
+        });
         let config = work.0.join("Caddyfile");
         std::fs::write(
             &config,
             swap_e2e_lines(&recipe, port, app, |user| {
-                let password = passwords
+                hashes
                     .get(user)
-                    .unwrap_or_else(|| panic!("{RECIPE}: user {user} is not one of {USERS:?}"));
-                hash_password(caddy, password)
+                    .cloned()
+                    .unwrap_or_else(|| panic!("{RECIPE}: user {user} is not one of {USERS:?}"))
             }),
         )
         .unwrap();
