@@ -424,11 +424,25 @@ impl Drop for WorkDir {
     }
 }
 
-/// A child process, killed when dropped.
+/// A child process, stopped when dropped: SIGTERM first, so that a proxy
+/// stops its own workers (nginx's outlive a SIGKILLed master), SIGKILL if it
+/// is still there after a while.
 struct Running(Child);
 
 impl Drop for Running {
     fn drop(&mut self) {
+        let pid = self.0.id().to_string();
+        let termed = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .is_ok_and(|s| s.success());
+        let deadline = Instant::now() + DEADLINE;
+        while termed && Instant::now() < deadline {
+            if !matches!(self.0.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
