@@ -106,6 +106,9 @@ impl Authenticator {
             resolver: Resolver {
                 validator: config.validator,
                 cookie_name: credentials::cookie_name(&config.uuid),
+                cookie_finder: credentials::CookieFinder::new(&credentials::cookie_name(
+                    &config.uuid,
+                )),
                 api_key: config.api_key,
                 api_key_query: config.api_key_query,
                 accept_bearer: config.accept_bearer,

@@ -90,6 +90,7 @@ pub mod sanitize;
 pub mod secret;
 #[cfg(feature = "sessions")]
 pub mod session;
+mod steps;
 pub mod token;
 
 pub use access::{

@@ -49,6 +49,8 @@ pub const MAX_TOKEN_CANDIDATES: usize = 8;
 pub(crate) struct Resolver {
     pub(crate) validator: TokenValidator,
     pub(crate) cookie_name: String,
+    /// The search for `cookie_name`, prepared once.
+    pub(crate) cookie_finder: credentials::CookieFinder,
     pub(crate) api_key: Option<ApiKey>,
     pub(crate) api_key_query: bool,
     pub(crate) accept_bearer: bool,
@@ -145,7 +147,7 @@ impl Resolver {
         headers: &impl HeaderAccess,
         refused: &mut Option<Refusal>,
     ) -> Result<Option<Identity>, Refusal> {
-        let cookies = credentials::cookie_values(headers, &self.cookie_name);
+        let cookies = credentials::cookie_values(headers, &self.cookie_finder);
         let bearer = self
             .accept_bearer
             .then(|| credentials::bearer_tokens(headers))

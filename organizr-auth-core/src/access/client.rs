@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use crate::HeaderAccess;
 use crate::proxy::{Peer, TrustedProxies, forwarded_element, xff_entry};
+use crate::steps::charge;
 
 /// At most this many header entries are examined, from the right; beyond, the
 /// client is unknown. A real chain of proxies is a handful of hops.
@@ -321,6 +322,10 @@ impl RealIp {
                 if examined > MAX_ENTRIES {
                     return ClientAddress::Unknown;
                 }
+                // Finding the entry, checking its UTF-8 and parsing it each
+                // read it a bounded number of times; nothing left of it is
+                // read again.
+                charge(entry.len() + 1);
                 let Some(ip) = std::str::from_utf8(entry).ok().and_then(parse) else {
                     return ClientAddress::Unknown;
                 };
@@ -523,6 +528,42 @@ mod tests {
         // A long header whose answer is on the right is fine.
         let long = format!("{}203.0.113.9", "6.6.6.6, ".repeat(2_000));
         assert_eq!(client(xff, FROM, p, long.as_bytes()), want("203.0.113.9"));
+    }
+
+    /// The walk reads each byte of the header a bounded number of times,
+    /// whatever it holds (issue 15 finding 1).
+    #[test]
+    fn walk_is_linear() {
+        let n = 100_000;
+        let cases = [
+            (
+                RealIpHeader::XForwardedFor,
+                format!("{}203.0.113.9", "6.6.6.6, ".repeat(n)),
+            ),
+            (RealIpHeader::XForwardedFor, ":".repeat(n)),
+            (RealIpHeader::XForwardedFor, format!("[{}]", "1".repeat(n))),
+            (
+                RealIpHeader::XForwardedFor,
+                format!("203.0.113.9:{}", "1".repeat(n)),
+            ),
+            (RealIpHeader::XForwardedFor, "10.0.0.2,".repeat(n)),
+            (RealIpHeader::XRealIp, format!("{}10.0.0.2", " ".repeat(n))),
+            (RealIpHeader::Forwarded, format!("for={}", ";".repeat(n))),
+            (RealIpHeader::Forwarded, "for=10.0.0.2;".repeat(n)),
+            (
+                RealIpHeader::Forwarded,
+                format!("{}for=192.0.2.1", "a=b;".repeat(n)),
+            ),
+        ];
+        for (header, line) in &cases {
+            let (_, steps) =
+                crate::steps::count(|| client(*header, FROM, "10.0.0.1", line.as_bytes()));
+            assert!(
+                steps <= 2 * line.len() + 64,
+                "{header}: {steps} steps for {} bytes",
+                line.len()
+            );
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ use http::HeaderMap;
 use http::header::{FORWARDED, HeaderValue};
 
 use super::{Peer, TrustedProxies};
+use crate::steps::charge;
 
 /// At most this many forwarding entries are examined; beyond, fail closed.
 const MAX_ENTRIES: usize = 64;
@@ -79,11 +80,15 @@ impl TrustedProxies {
         let mut examined = 0;
         let mut leftmost = None;
         for value in values.rev() {
+            charge(value.len());
             for entry in value.to_str().ok()?.rsplit(',') {
                 examined += 1;
                 if examined > MAX_ENTRIES {
                     return None;
                 }
+                // Finding the entry and parsing it each read it a bounded
+                // number of times; nothing left of it is read again.
+                charge(entry.len() + 1);
                 let ip = parse(entry)?.to_canonical();
                 if !self.trusts_ip(ip) {
                     return Some(ip);
@@ -253,6 +258,33 @@ mod tests {
             let want = (*want != "-").then(|| want.parse::<IpAddr>().unwrap());
             let shown = String::from_utf8_lossy(headers);
             assert_eq!(run(peer, headers), want, "peer {peer}, headers {shown}");
+        }
+    }
+
+    /// The walk reads each byte of the forwarding headers a bounded number
+    /// of times, whatever they hold (issue 15 finding 1).
+    #[test]
+    fn walk_is_linear() {
+        let n = 100_000;
+        let lines = [
+            format!("x:{}203.0.113.9", "6.6.6.6, ".repeat(n)),
+            format!("x:{}", ":".repeat(n)),
+            format!("x:[{}]", "1".repeat(n)),
+            format!("x:203.0.113.9:{}", "1".repeat(n)),
+            format!("x:{}10.0.0.2", " ".repeat(n)),
+            format!("x:{}", "10.0.0.2,".repeat(n)),
+            format!("f:for={}", ";".repeat(n)),
+            format!("f:for=\"{}\"", "=".repeat(n)),
+            format!("f:{}", "for=10.0.0.2;".repeat(n)),
+            format!("f:{}for=192.0.2.1", "a=b;".repeat(n)),
+        ];
+        for headers in &lines {
+            let (_, steps) = crate::steps::count(|| run("10.0.0.1", headers.as_bytes()));
+            assert!(
+                steps <= 3 * headers.len(),
+                "{steps} steps for {} bytes",
+                headers.len()
+            );
         }
     }
 

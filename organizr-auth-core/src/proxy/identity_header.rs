@@ -10,6 +10,7 @@
 
 use crate::GroupLevel;
 use crate::claims::is_clean_text;
+use crate::steps::charge;
 
 /// Why a proxy identity header was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -41,6 +42,9 @@ pub(crate) fn parse_user_header<'a>(
     let Some(value) = single(values)? else {
         return Ok(None);
     };
+    // UTF-8 validation, trimming and the character checks each read the value
+    // once.
+    charge(value.len());
     let text = std::str::from_utf8(value).map_err(|_| ProxyHeaderError::InvalidValue)?;
     let text = text.trim_matches(|c| c == ' ' || c == '\t');
     if text.is_empty() {
@@ -67,6 +71,7 @@ pub(crate) fn parse_group_header<'a>(
     let Some(value) = single(values)? else {
         return Ok(None);
     };
+    charge(value.len());
     let value = value.trim_ascii();
     GroupLevel::parse_digits(value)
         .map(Some)
@@ -144,6 +149,33 @@ mod tests {
             Err(ProxyHeaderError::Repeated)
         );
         assert_eq!(parse_group_header(std::iter::empty()), Ok(None));
+    }
+
+    /// Every byte of a proxy's header is read a bounded number of times,
+    /// whatever it holds (issue 15 finding 1).
+    #[test]
+    fn parsing_is_linear() {
+        let n = 100_000;
+        let values = [
+            "a".repeat(n),
+            "\u{e9}".repeat(n),
+            "\u{200b}".repeat(n),
+            format!("{{{}}}", "a".repeat(n)),
+            "a,".repeat(n),
+            format!("{}a{}", " ".repeat(n), "\t".repeat(n)),
+            "9".repeat(n),
+        ];
+        for value in &values {
+            let (_, steps) = crate::steps::count(|| {
+                let _ = parse_user_header([value.as_bytes()]);
+                let _ = parse_group_header([value.as_bytes()]);
+            });
+            assert!(
+                steps <= 2 * value.len(),
+                "{steps} steps for {} bytes",
+                value.len()
+            );
+        }
     }
 
     proptest! {
