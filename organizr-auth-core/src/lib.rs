@@ -91,6 +91,7 @@ pub mod secret;
 #[cfg(feature = "sessions")]
 pub mod session;
 mod steps;
+mod text;
 pub mod token;
 
 pub use access::{
