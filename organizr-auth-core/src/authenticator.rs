@@ -74,7 +74,8 @@ pub struct Authenticator {
 
 impl Authenticator {
     /// Builds the authenticator and warns through `tracing` when the key is
-    /// shorter than 32 bytes or the API key shorter than 8.
+    /// shorter than 32 bytes, the API key shorter than 8, or the trusted-proxy
+    /// list has [risky entries](TrustedProxies::risks) (one warning each).
     ///
     /// ```
     /// use organizr_auth_core::{Authenticator, Config, Secret};
@@ -94,6 +95,7 @@ impl Authenticator {
                 "the Organizr API key is shorter than 8 characters: anyone can guess it and act as the admin \"Organizr API\"; generate a new one in Organizr (it makes 20)"
             );
         }
+        crate::proxy::warn_about_risks(&config.trusted_proxies);
         let mut proxy_headers = vec![config.user_header.clone()];
         proxy_headers.extend(config.proxy_group_header.iter().cloned());
         Self {
