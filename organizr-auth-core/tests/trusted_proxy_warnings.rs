@@ -33,7 +33,10 @@ fn each_risky_entry_warns_once_naming_the_risk() {
             "127.0.0.2",
             &["trusted-proxy list contains 127.0.0.2/32: any local process"],
         ),
-        ("::1", &["trusted-proxy list contains ::1/128: any local process"]),
+        (
+            "::1",
+            &["trusted-proxy list contains ::1/128: any local process"],
+        ),
         (
             "172.17.0.0/16",
             &["trusted-proxy list contains 172.17.0.0/16: any container on that network"],

@@ -87,7 +87,13 @@ pub enum ConfigKind {
     /// Standard, but the trusted list has no `@`: UNIX-socket peers are not
     /// trusted.
     NoUnix,
+    /// Standard, with [`RAW_HEADER`] let through raw
+    /// (`Config::insecure_pass_raw_header`).
+    RawHeader,
 }
+
+/// The identity header [`ConfigKind::RawHeader`] lets reach handlers raw.
+pub const RAW_HEADER: &str = "X-Forwarded-Email";
 
 impl ConfigKind {
     /// The configuration.
@@ -104,6 +110,7 @@ impl ConfigKind {
             ConfigKind::NoUnix => {
                 base.trusted_proxies(TrustedProxies::parse("10.0.0.2, fd00::2").unwrap())
             }
+            ConfigKind::RawHeader => base.insecure_pass_raw_header(RAW_HEADER).unwrap(),
         }
     }
 }
@@ -167,7 +174,8 @@ pub struct Case {
     pub method: &'static str,
     /// Path and query, e.g. `/protected?apikey=x`.
     pub uri: String,
-    /// Request headers, in order (a name may repeat).
+    /// Request headers, in order (a name may repeat, and may be spelled in
+    /// any case or with `_`: adapters send it as written).
     pub headers: Vec<(&'static str, String)>,
     /// What must come out.
     pub expect: Expect,
