@@ -1,8 +1,11 @@
-//! Issue 15 finding 4: building an authenticator warns, once per entry and
-//! naming who could impersonate users, when its trusted-proxy list holds a
-//! loopback address, a container-bridge range or a range broader than /8
-//! (IPv4) or /32 (IPv6). Parsing the list alone says nothing (the same list
-//! type also names the proxies a real-IP header is read from).
+//! What building an authenticator warns about, once each.
+//!
+//! Issue 15 finding 4: a trusted-proxy list holding a loopback address, a
+//! container-bridge range or a range broader than /8 (IPv4) or /32 (IPv6),
+//! one warning per entry naming who could impersonate users. Parsing the list
+//! alone says nothing (the same list type also names the proxies a real-IP
+//! header is read from). Finding 5: a short key, and an API key of one
+//! character.
 
 #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
 
@@ -80,4 +83,30 @@ fn parsing_alone_does_not_warn() {
     let recorder = Recorder::default();
     recorder.record(|| TrustedProxies::parse("127.0.0.1, 0.0.0.0/0").unwrap());
     assert_eq!(recorder.warnings(), Vec::<String>::new());
+}
+
+#[test]
+fn short_keys_warn_once_without_the_key() {
+    let warnings = |config: Config| {
+        let recorder = Recorder::default();
+        recorder.record(|| Authenticator::new(config));
+        recorder.warnings()
+    };
+    assert_eq!(
+        warnings(Config::new(Secret::new(KEY).unwrap())),
+        Vec::<String>::new()
+    );
+
+    let short = warnings(Config::new(Secret::new("abc").unwrap()));
+    assert_eq!(short.len(), 1, "{short:?}");
+    assert!(short[0].contains("shorter than 32 bytes"), "{short:?}");
+    assert!(!short[0].contains("abc"), "{short:?}");
+
+    let api = organizr_auth_core::ApiKey::new("K").unwrap();
+    let one_char = warnings(Config::new(Secret::new(KEY).unwrap()).api_key(api));
+    assert_eq!(one_char.len(), 1, "{one_char:?}");
+    assert!(
+        one_char[0].contains("API key is shorter than 8"),
+        "{one_char:?}"
+    );
 }
