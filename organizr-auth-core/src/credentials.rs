@@ -13,6 +13,7 @@
 
 use crate::HeaderAccess;
 use crate::steps::charge;
+use crate::token::MAX_TOKEN_LEN;
 
 /// The name of Organizr's session cookie for the instance with this `uuid`:
 /// `organizr_token_<uuid>`, or `organizr_token_temp` when the uuid is empty.
@@ -58,21 +59,68 @@ impl CookieFinder {
     }
 }
 
+/// The most places the session cookie's name may occur in a request's
+/// `Cookie` lines, valid pairs or not. A browser sends the name once or twice
+/// (Organizr sets it for the host and for the parent domain); a request that
+/// repeats it more is built to make the scan stop again and again, and is
+/// refused, so that what each stop costs cannot add up.
+///
+/// ```
+/// assert_eq!(organizr_auth_core::resolve::MAX_COOKIE_NAME_OCCURRENCES, 32);
+/// ```
+pub const MAX_NAME_OCCURRENCES: usize = 32;
+
 /// The values of every cookie `finder` looks for, across all `Cookie` header
 /// lines, in order. Values that are not UTF-8 are skipped (no Organizr token
-/// is); a value in double quotes is unquoted (RFC 6265 allows it).
+/// is); a value in double quotes is unquoted (RFC 6265 allows it). After
+/// [`MAX_NAME_OCCURRENCES`] places where the name occurs, the iterator ends
+/// and [`CookieValues::overflowed`] says so.
 pub(crate) fn cookie_values<'a>(
     headers: &'a impl HeaderAccess,
     finder: &'a CookieFinder,
-) -> impl Iterator<Item = &'a str> + 'a {
-    headers
-        .header_values("cookie")
-        .filter(|_| finder.matchable)
-        .flat_map(move |line| CookieMatches {
-            line,
+) -> CookieValues<'a, impl Iterator<Item = &'a [u8]> + 'a> {
+    CookieValues {
+        lines: headers.header_values("cookie").filter(|_| finder.matchable),
+        current: CookieMatches {
+            line: &[],
             finder: &finder.finder,
             pos: 0,
-        })
+            budget: MAX_NAME_OCCURRENCES,
+            overflowed: false,
+        },
+    }
+}
+
+/// See [`cookie_values`].
+pub(crate) struct CookieValues<'a, L> {
+    lines: L,
+    /// The line being scanned; its budget is what is left for the request.
+    current: CookieMatches<'a>,
+}
+
+impl<L> CookieValues<'_, L> {
+    /// Whether the name occurred more than [`MAX_NAME_OCCURRENCES`] times:
+    /// the request is hostile, and the values seen are not all of them.
+    pub(crate) fn overflowed(&self) -> bool {
+        self.current.overflowed
+    }
+}
+
+impl<'a, L: Iterator<Item = &'a [u8]>> Iterator for CookieValues<'a, L> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        loop {
+            if let Some(value) = self.current.next() {
+                return Some(value);
+            }
+            if self.current.overflowed {
+                return None;
+            }
+            self.current.line = self.lines.next()?;
+            self.current.pos = 0;
+        }
+    }
 }
 
 /// The values of one cookie name in one `Cookie` line.
@@ -95,6 +143,10 @@ struct CookieMatches<'a> {
     line: &'a [u8],
     finder: &'a memchr::memmem::Finder<'static>,
     pos: usize,
+    /// How many more occurrences of the name may be looked at.
+    budget: usize,
+    /// The name occurred once more with no budget left.
+    overflowed: bool,
 }
 
 impl<'a> CookieMatches<'a> {
@@ -130,6 +182,12 @@ impl<'a> Iterator for CookieMatches<'a> {
                 return None;
             };
             charge(found + name_len);
+            if self.budget == 0 {
+                self.overflowed = true;
+                self.pos = self.line.len();
+                return None;
+            }
+            self.budget -= 1;
             let at = self.pos + found;
             // The pair holding `at` starts after the last `;` since `pos`.
             let since_pos = self.line.get(self.pos..at)?;
@@ -175,7 +233,16 @@ pub(crate) fn bearer_tokens(headers: &impl HeaderAccess) -> impl Iterator<Item =
         if !scheme.eq_ignore_ascii_case(b"bearer ") {
             return None;
         }
-        let token = value.get(7..)?.trim_ascii();
+        let token = value.get(7..)?;
+        // A value too long to be a token with any sensible spacing is handed
+        // over untrimmed, for the validator to refuse at once as too large:
+        // trimming a long run of spaces would cost more than checking the
+        // same bytes of a benign oversized token.
+        let token = if token.len() > MAX_TOKEN_LEN + 64 {
+            token
+        } else {
+            token.trim_ascii()
+        };
         std::str::from_utf8(token).ok().filter(|t| !t.is_empty())
     })
 }
@@ -305,6 +372,17 @@ mod tests {
             let h = map(&[("authorization", v)]);
             assert_eq!(bearer_tokens(&h).next(), *want, "{v:?}");
         }
+        // Too long to be a token however it is spaced: handed over whole, for
+        // the validator to refuse as too large.
+        let long = format!("Bearer {}x", " ".repeat(MAX_TOKEN_LEN + 64));
+        let h = map(&[("authorization", long.as_bytes())]);
+        assert_eq!(
+            bearer_tokens(&h).next().map(str::len),
+            Some(MAX_TOKEN_LEN + 65)
+        );
+        let spaced = format!("Bearer {}x{}", " ".repeat(32), " ".repeat(32));
+        let h = map(&[("authorization", spaced.as_bytes())]);
+        assert_eq!(bearer_tokens(&h).next(), Some("x"));
     }
 
     #[test]
@@ -388,7 +466,22 @@ mod tests {
             ("a ; storm", ";".repeat(n)),
             ("a benign line", "theme=dark; ".repeat(n)),
         ];
+        // The scan itself, without the cap on occurrences that stops a request
+        // from repeating the name, so that the cap hides no rescanning.
+        let unbounded = |line: &[u8]| {
+            CookieMatches {
+                line,
+                finder: &finder.finder,
+                pos: 0,
+                budget: usize::MAX,
+                overflowed: false,
+            }
+            .count()
+        };
         for (what, line) in &lines {
+            let (_, steps) = crate::steps::count(|| unbounded(line.as_bytes()));
+            assert_linear(what, line.len(), steps);
+            // And as the resolver sees it.
             let h = map(&[("cookie", line.as_bytes())]);
             let (_, steps) = crate::steps::count(|| cookie_values(&h, &finder).count());
             assert_linear(what, line.len(), steps);
@@ -397,6 +490,33 @@ mod tests {
         let h = map(&[("cookie", name.repeat(100).as_bytes()); 1_000]);
         let (_, steps) = crate::steps::count(|| cookie_values(&h, &finder).count());
         assert_linear("1,000 lines", 1_000 * 100 * name.len(), steps);
+    }
+
+    /// More than `MAX_NAME_OCCURRENCES` places where the name occurs, valid
+    /// pairs or not, across all lines: the iterator stops and says so.
+    #[test]
+    fn repeating_the_name_overflows() {
+        let name = "organizr_token_u";
+        let finder = CookieFinder::new(name);
+        let run = |lines: &[String]| {
+            let pairs: Vec<(&str, &[u8])> =
+                lines.iter().map(|l| ("cookie", l.as_bytes())).collect();
+            let h = map(&pairs);
+            let mut values = cookie_values(&h, &finder);
+            let found = values.by_ref().count();
+            (found, values.overflowed())
+        };
+        let at_cap = vec![format!("{name}=v; ").repeat(MAX_NAME_OCCURRENCES)];
+        assert_eq!(run(&at_cap), (MAX_NAME_OCCURRENCES, false));
+        let mut over = at_cap.clone();
+        over.push(format!("a=1; {name}x"));
+        assert_eq!(run(&over), (MAX_NAME_OCCURRENCES, true));
+        let mut fine = at_cap;
+        fine.push("a=1; b=2".to_owned());
+        assert_eq!(run(&fine), (MAX_NAME_OCCURRENCES, false));
+        let noise = vec![format!("{name} ;").repeat(MAX_NAME_OCCURRENCES + 1)];
+        assert_eq!(run(&noise), (0, true));
+        assert_eq!(run(&[format!("{name}=a; {name}=b")]), (2, false));
     }
 
     #[test]

@@ -11,7 +11,8 @@
 //!    `Authorization: Bearer` token (unless switched off), is validated. Copies
 //!    that fail are ignored; valid copies must name the same user (if their
 //!    levels differ, the less privileged one is used). More than
-//!    [`MAX_TOKEN_CANDIDATES`] copies refuse the request.
+//!    [`MAX_TOKEN_CANDIDATES`] copies, or the cookie name repeated more than
+//!    [`MAX_COOKIE_NAME_OCCURRENCES`] times, refuse the request.
 //! 3. **API key.** If an API key is configured, the `Token` header (and the
 //!    `apikey` query parameter when enabled) must all equal it; that is the
 //!    user `"Organizr API"` at level 0.
@@ -42,6 +43,8 @@ use crate::{
 /// assert_eq!(organizr_auth_core::resolve::MAX_TOKEN_CANDIDATES, 8);
 /// ```
 pub const MAX_TOKEN_CANDIDATES: usize = 8;
+
+pub use crate::credentials::MAX_NAME_OCCURRENCES as MAX_COOKIE_NAME_OCCURRENCES;
 
 /// Turns a request's credentials into an [`Authentication`]. Holds everything
 /// resolution needs and nothing else.
@@ -147,14 +150,14 @@ impl Resolver {
         headers: &impl HeaderAccess,
         refused: &mut Option<Refusal>,
     ) -> Result<Option<Identity>, Refusal> {
-        let cookies = credentials::cookie_values(headers, &self.cookie_finder);
+        let mut cookies = credentials::cookie_values(headers, &self.cookie_finder);
         let bearer = self
             .accept_bearer
             .then(|| credentials::bearer_tokens(headers))
             .into_iter()
             .flatten();
         let mut found: Option<Identity> = None;
-        for (index, token) in cookies.chain(bearer).enumerate() {
+        for (index, token) in cookies.by_ref().chain(bearer).enumerate() {
             if index >= MAX_TOKEN_CANDIDATES {
                 return Err(Refusal::TooManyTokens);
             }
@@ -174,6 +177,9 @@ impl Resolver {
                     refused.get_or_insert(Refusal::Token(error));
                 }
             }
+        }
+        if cookies.overflowed() {
+            return Err(Refusal::TooManyTokens);
         }
         Ok(found)
     }

@@ -10,12 +10,13 @@
 //!   soft hyphen, tag characters...), the table [`FORMAT`] below, from
 //!   Unicode 16.0.0's `DerivedGeneralCategory.txt`;
 //! - whitespace other than the ASCII space (Unicode's `White_Space`
-//!   property, as [`char::is_whitespace`] has it: U+00A0, U+1680,
-//!   U+2000..U+200A, U+2028, U+2029, U+202F, U+205F, U+3000; the ASCII
-//!   whitespace controls are controls already). `alice smith` is fine.
+//!   property: U+00A0, U+1680, U+2000..U+200A, U+2028, U+2029, U+202F,
+//!   U+205F, U+3000; the ASCII whitespace controls are controls already).
+//!   `alice smith` is fine.
 //!
-//! No dependency: the Cf table is 21 ranges, checked against `regex-syntax`'s
-//! Unicode tables in the tests, and whitespace is the standard library's.
+//! No dependency: the tables are 30 ranges, checked against `regex-syntax`'s
+//! Unicode tables and the standard library in the tests, and compiled into a
+//! small bitmap so that every character costs one lookup.
 //!
 //! # Security
 //! Invisible characters let one name pass for another. `admin\u{200B}`
@@ -35,14 +36,20 @@ pub(crate) fn is_visible_text(s: &str) -> bool {
     !s.is_empty() && s.chars().all(is_visible_char)
 }
 
-/// Whether `c` may appear in visible text.
+/// Whether `c` may appear in visible text: one branch for ASCII, a bitmap
+/// for the rest of the Basic Multilingual Plane, a binary search above it.
 #[inline]
 fn is_visible_char(c: char) -> bool {
-    if c.is_ascii() {
+    let cp = u32::from(c);
+    if cp < 0x80 {
         // Every printable ASCII character, the space included.
-        return !c.is_ascii_control();
+        return cp >= 0x20 && cp != 0x7f;
     }
-    !(c.is_control() || c.is_whitespace() || is_format(c))
+    if cp < 0x1_0000 {
+        return !REFUSED_BMP.contains(cp);
+    }
+    // Above the BMP there are format characters, but no controls or spaces.
+    !is_format(c)
 }
 
 /// Whether `c` is a format character (general category Cf).
@@ -85,6 +92,90 @@ const FORMAT: [(char, char); 21] = [
     ('\u{E0001}', '\u{E0001}'), // language tag
     ('\u{E0020}', '\u{E007F}'), // tag characters
 ];
+
+/// Unicode's `White_Space` characters outside ASCII (unchanged since Unicode
+/// 6.3; `char::is_whitespace` agrees, the tests check it).
+const NON_ASCII_SPACES: [(char, char); 8] = [
+    ('\u{0085}', '\u{0085}'), // next line (a C1 control too)
+    ('\u{00A0}', '\u{00A0}'), // no-break space
+    ('\u{1680}', '\u{1680}'), // Ogham space mark
+    ('\u{2000}', '\u{200A}'), // en quad .. hair space
+    ('\u{2028}', '\u{2029}'), // line and paragraph separators
+    ('\u{202F}', '\u{202F}'), // narrow no-break space
+    ('\u{205F}', '\u{205F}'), // medium mathematical space
+    ('\u{3000}', '\u{3000}'), // ideographic space
+];
+
+/// The C1 controls (general category Cc outside ASCII).
+const C1_CONTROLS: [(char, char); 1] = [('\u{0080}', '\u{009F}')];
+
+/// The refused characters of the Basic Multilingual Plane, as a bitmap built
+/// from the three lists above when the crate is compiled: 256 blocks of 256
+/// characters, each block pointing to one of a few 256-bit leaves (leaf 0 is
+/// "nothing refused"). About 600 bytes; one lookup per character, so that a
+/// long name costs about the same whatever script it is written in.
+struct Bitmap {
+    blocks: [u8; 256],
+    leaves: [[u64; 4]; LEAVES],
+}
+
+/// Leaf 0 and the ten blocks holding refused characters.
+const LEAVES: usize = 11;
+
+impl Bitmap {
+    const fn build() -> Self {
+        let mut map = Bitmap {
+            blocks: [0; 256],
+            leaves: [[0; 4]; LEAVES],
+        };
+        let mut used = 1;
+        used = map.mark(&FORMAT, used);
+        used = map.mark(&NON_ASCII_SPACES, used);
+        used = map.mark(&C1_CONTROLS, used);
+        // Fails the build, not a request, if a table grows out of the leaves.
+        assert!(used == LEAVES);
+        map
+    }
+
+    // Only ever evaluated while compiling (`REFUSED_BMP` is a static): an index
+    // out of range fails the build, never a request.
+    #[allow(clippy::indexing_slicing)]
+    const fn mark(&mut self, ranges: &[(char, char)], mut used: usize) -> usize {
+        let mut r = 0;
+        while r < ranges.len() {
+            let (first, last) = ranges[r];
+            let mut cp = first as u32;
+            while cp <= last as u32 && cp < 0x1_0000 {
+                let block = (cp >> 8) as usize;
+                if self.blocks[block] == 0 {
+                    self.blocks[block] = used as u8;
+                    used += 1;
+                }
+                let leaf = self.blocks[block] as usize;
+                self.leaves[leaf][((cp & 0xff) >> 6) as usize] |= 1 << (cp & 63);
+                cp += 1;
+            }
+            r += 1;
+        }
+        used
+    }
+
+    /// Whether the BMP code point `cp` is refused.
+    #[inline]
+    fn contains(&self, cp: u32) -> bool {
+        let block = self
+            .blocks
+            .get((cp >> 8) as usize & 0xff)
+            .copied()
+            .unwrap_or(0);
+        self.leaves
+            .get(usize::from(block))
+            .and_then(|leaf| leaf.get(((cp & 0xff) >> 6) as usize))
+            .is_some_and(|bits| bits >> (cp & 63) & 1 == 1)
+    }
+}
+
+static REFUSED_BMP: Bitmap = Bitmap::build();
 
 /// Characters visible text must not hold, one of each kind and every one
 /// named in the issue: for the tests here and of every place that applies
@@ -211,14 +302,17 @@ mod tests {
         assert!(!is_visible_text(""));
     }
 
-    /// The table is sorted and disjoint, and is exactly Unicode 16.0.0's Cf
-    /// as `regex-syntax` (generated from the Unicode Character Database) has
-    /// it; whitespace is exactly `White_Space` there.
+    /// The tables are sorted and disjoint, and are exactly Unicode 16.0.0's
+    /// Cf and non-ASCII `White_Space` as `regex-syntax` (generated from the
+    /// Unicode Character Database) has them; and for every character, the
+    /// rule is "not Cc, not Cf, not whitespace other than the ASCII space".
     #[test]
     fn tables_match_the_unicode_character_database() {
-        for pair in FORMAT.windows(2) {
-            let [(_, last), (next, _)] = [pair[0], pair[1]];
-            assert!(last < next, "{pair:?}");
+        for table in [&FORMAT[..], &NON_ASCII_SPACES, &C1_CONTROLS] {
+            for pair in table.windows(2) {
+                let [(_, last), (next, _)] = [pair[0], pair[1]];
+                assert!(last < next, "{pair:?}");
+            }
         }
         let class = |pattern: &str| -> Vec<(char, char)> {
             match regex_syntax::Parser::new()
@@ -237,12 +331,14 @@ mod tests {
             }
         };
         assert_eq!(class(r"\p{Cf}"), FORMAT);
-        let white: Vec<(char, char)> = class(r"\p{White_Space}");
+        assert_eq!(class(r"[\p{White_Space}&&[^\x00-\x7F]]"), NON_ASCII_SPACES);
+        assert_eq!(class(r"[\p{Cc}&&[^\x00-\x7F]]"), C1_CONTROLS);
+        let format = class(r"\p{Cf}");
         for c in (0..=0x10FFFF).filter_map(char::from_u32) {
-            let in_class = white.iter().any(|&(a, b)| a <= c && c <= b);
-            assert_eq!(c.is_whitespace(), in_class, "U+{:04X}", u32::from(c));
-            let cf = class_contains(&FORMAT, c);
+            let cf = class_contains(&format, c);
             assert_eq!(is_format(c), cf, "U+{:04X}", u32::from(c));
+            let refused = c.is_control() || (c.is_whitespace() && c != ' ') || cf;
+            assert_eq!(is_visible_char(c), !refused, "U+{:04X}", u32::from(c));
         }
         assert_eq!(
             (0..=0x10FFFF)

@@ -27,7 +27,8 @@ impl TrustedProxies {
     /// - Fail closed: an entry that is not an address (garbage, empty,
     ///   `unknown`, an `_obfuscated` node, non-ASCII bytes, a `Forwarded`
     ///   element without exactly one `for=`, a quoted value containing `,`
-    ///   or `;`), or more than 64 entries to examine, yields the peer's IP
+    ///   or `;`, an entry longer than 128 bytes or an element longer than
+    ///   512), or more than 64 entries to examine, yields the peer's IP
     ///   (`None` for a UNIX peer). Entries left of the returned address are
     ///   never looked at.
     ///
@@ -100,13 +101,30 @@ impl TrustedProxies {
     }
 }
 
+/// The longest `X-Forwarded-For` entry read, spaces included: the longest
+/// address with a port, `[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535`,
+/// is 53 bytes. A longer entry is not an address, and is refused before
+/// anything trims or parses it, so that a crafted one costs no more than
+/// finding its end.
+pub(crate) const MAX_XFF_ENTRY: usize = 128;
+
+/// The longest `Forwarded` element read: `for=`, `by=`, `proto=` and a quoted
+/// `host=` of 253 bytes fit. Longer ones are refused unread, as above.
+pub(crate) const MAX_FORWARDED_ELEMENT: usize = 512;
+
 /// One `X-Forwarded-For` entry: an address, optionally with a port.
 pub(crate) fn xff_entry(entry: &str) -> Option<IpAddr> {
+    if entry.len() > MAX_XFF_ENTRY {
+        return None;
+    }
     node(entry.trim_matches([' ', '\t']))
 }
 
 /// The `for=` node of one `Forwarded` element, if it names an address.
 pub(crate) fn forwarded_element(element: &str) -> Option<IpAddr> {
+    if element.len() > MAX_FORWARDED_ELEMENT {
+        return None;
+    }
     let mut found = None;
     for pair in element.split(';') {
         if pair.trim_matches([' ', '\t']).is_empty() {
@@ -253,6 +271,9 @@ mod tests {
             (p, b"f:for=192.0.2.43;ext=\"a,b\"", p),
             (p, b"f:for=\"192.0.2.43", p),
             (p, b"f:for=2001:db8::9", "2001:db8::9"),
+            // Entries too long to be an address are not read.
+            (p, b"x:                                                                                                                                                                                        203.0.113.9", p),
+            (p, b"x:6.6.6.6,                                                                                           203.0.113.9", "203.0.113.9"),
         ];
         for (peer, headers, want) in cases {
             let want = (*want != "-").then(|| want.parse::<IpAddr>().unwrap());
