@@ -29,14 +29,18 @@
 //! - `worst_case/x_forwarded_for/*` and `worst_case/real_ip/*`:
 //!   [`TrustedProxies::client_ip`] and [`RealIp::client`] with one
 //!   `X-Forwarded-For` line from a trusted proxy. `benign`: a long chain the
-//!   client brought, then the client and the proxy. `spaces`: spaces, then
+//!   client brought, then the client and the proxy. `long_chain`: the same,
+//!   with 63 listed proxies after the client (the most entries a walk
+//!   reads: what `padded_entries` is to be compared with, since only a
+//!   listed sender can make the walk go on). `spaces`: spaces, then
 //!   the client (one entry too long to be an address: refused unread).
 //!   `long_port`: the client with a port of zeros. `colons`: one entry of
 //!   colons. `brackets`: one `[...]` entry. `padded_entries`: 64 listed
 //!   proxies each padded with spaces to the longest entry the walk reads, the
 //!   most trimming and parsing any line can ask for.
 //!
-//! Target: every worst line ≤ 2 × `benign` of the same size. The ratios are
+//! Target: every worst line ≤ 2 × `benign` of the same size (for the
+//! forwarding walks' `padded_entries`, ≤ 2 × `long_chain`). The ratios are
 //! what matters: absolute times move with the machine's load.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -178,7 +182,7 @@ fn proxy_header(c: &mut criterion::Criterion) {
 
 /// The `X-Forwarded-For` lines, each `size` bytes, and the client each gives
 /// (`None`: the walk fails closed).
-fn forwarding_lines(size: usize) -> [(&'static str, Vec<u8>, Option<IpAddr>); 6] {
+fn forwarding_lines(size: usize) -> [(&'static str, Vec<u8>, Option<IpAddr>); 7] {
     let client: IpAddr = "203.0.113.9".parse().unwrap();
     let tail = b", 203.0.113.9, 172.18.0.3";
     let brought = repeat_to(b"198.51.100.7, ", b' ', size - tail.len());
@@ -188,8 +192,17 @@ fn forwarding_lines(size: usize) -> [(&'static str, Vec<u8>, Option<IpAddr>); 6]
     let entries = vec![entry; 64].join(&b',');
     let padded_entries = padded(b"", b' ', &entries, size);
     let listed: IpAddr = "172.18.0.3".parse().unwrap();
+    // An honest chain through 63 listed proxies: the most entries a walk reads.
+    let hops: Vec<String> = (0..63).map(|i| format!("172.18.{i}.2")).collect();
+    let chain = format!(", 203.0.113.9, {}", hops.join(", "));
+    let long_chain = [
+        &repeat_to(b"198.51.100.7, ", b' ', size - chain.len())[..],
+        chain.as_bytes(),
+    ]
+    .concat();
     [
         ("benign", [&brought[..], tail].concat(), Some(client)),
+        ("long_chain", long_chain, Some(client)),
         ("spaces", padded(b"", b' ', b"203.0.113.9", size), None),
         ("long_port", padded(b"203.0.113.9:", b'0', b"", size), None),
         ("colons", padded(b"", b':', b"", size), None),

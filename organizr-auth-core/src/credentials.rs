@@ -60,15 +60,17 @@ impl CookieFinder {
 }
 
 /// The most places the session cookie's name may occur in a request's
-/// `Cookie` lines, valid pairs or not. A browser sends the name once or twice
-/// (Organizr sets it for the host and for the parent domain); a request that
-/// repeats it more is built to make the scan stop again and again, and is
-/// refused, so that what each stop costs cannot add up.
+/// `Cookie` lines, valid pairs or not: as many as the token copies checked
+/// ([`MAX_TOKEN_CANDIDATES`](crate::resolve::MAX_TOKEN_CANDIDATES)). A browser
+/// sends the name once or twice (Organizr sets it for the host and for the
+/// parent domain); a request that repeats it more is built to make the scan
+/// stop again and again (each stop costs a full comparison of the name), and
+/// is refused, so that the stops cannot add up.
 ///
 /// ```
-/// assert_eq!(organizr_auth_core::resolve::MAX_COOKIE_NAME_OCCURRENCES, 32);
+/// assert_eq!(organizr_auth_core::resolve::MAX_COOKIE_NAME_OCCURRENCES, 8);
 /// ```
-pub const MAX_NAME_OCCURRENCES: usize = 32;
+pub const MAX_NAME_OCCURRENCES: usize = 8;
 
 /// The values of every cookie `finder` looks for, across all `Cookie` header
 /// lines, in order. Values that are not UTF-8 are skipped (no Organizr token

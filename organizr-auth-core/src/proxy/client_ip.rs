@@ -117,7 +117,9 @@ pub(crate) fn xff_entry(entry: &str) -> Option<IpAddr> {
     if entry.len() > MAX_XFF_ENTRY {
         return None;
     }
-    node(entry.trim_matches([' ', '\t']))
+    // A header value holds no whitespace but spaces and tabs, so ASCII
+    // trimming trims exactly those (and byte by byte, which is cheaper).
+    node(entry.trim_ascii())
 }
 
 /// The `for=` node of one `Forwarded` element, if it names an address.
@@ -127,15 +129,15 @@ pub(crate) fn forwarded_element(element: &str) -> Option<IpAddr> {
     }
     let mut found = None;
     for pair in element.split(';') {
-        if pair.trim_matches([' ', '\t']).is_empty() {
+        if pair.trim_ascii().is_empty() {
             continue;
         }
         let (key, value) = pair.split_once('=')?;
-        if key.trim_matches([' ', '\t']).eq_ignore_ascii_case("for") {
+        if key.trim_ascii().eq_ignore_ascii_case("for") {
             if found.is_some() {
                 return None;
             }
-            found = Some(value.trim_matches([' ', '\t']));
+            found = Some(value.trim_ascii());
         }
     }
     let value = found?;
