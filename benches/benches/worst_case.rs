@@ -188,10 +188,9 @@ fn forwarding_lines(size: usize) -> [(&'static str, Vec<u8>, Option<IpAddr>); 7]
     let brought = repeat_to(b"198.51.100.7, ", b' ', size - tail.len());
     // 64 listed proxies, each padded with spaces to the longest entry read:
     // the most trimming and parsing a walk does, whatever the size.
-    let entry = padded(b"", b' ', b"172.18.0.3", 127);
+    let entry = padded(b"", b' ', b"172.18.0.3", 63);
     let entries = vec![entry; 64].join(&b',');
     let padded_entries = padded(b"", b' ', &entries, size);
-    let listed: IpAddr = "172.18.0.3".parse().unwrap();
     // An honest chain through 63 listed proxies: the most entries a walk reads.
     let hops: Vec<String> = (0..63).map(|i| format!("172.18.{i}.2")).collect();
     let chain = format!(", 203.0.113.9, {}", hops.join(", "));
@@ -207,12 +206,8 @@ fn forwarding_lines(size: usize) -> [(&'static str, Vec<u8>, Option<IpAddr>); 7]
         ("long_port", padded(b"203.0.113.9:", b'0', b"", size), None),
         ("colons", padded(b"", b':', b"", size), None),
         ("brackets", padded(b"[", b'1', b"]", size), None),
-        (
-            "padded_entries",
-            padded_entries,
-            // At 8 KiB the leftmost entry is still short enough to read.
-            (size <= 64 * 128).then_some(listed),
-        ),
+        // The 64th entry from the right holds the padding: too long, refused.
+        ("padded_entries", padded_entries, None),
     ]
 }
 

@@ -58,7 +58,7 @@ pub use peer::Peer;
 pub use trusted::{ProxyListError, ProxyRisk, RiskyEntry, TrustedProxies};
 
 // Shared with `crate::access` (IP allow/deny lists and the real-IP walk).
-pub(crate) use client_ip::{forwarded_element, xff_entry};
+pub(crate) use client_ip::Entries;
 pub(crate) use trusted::{in_ranges, merge, parse_network, warn_about_risks};
 
 pub(crate) mod identity_header;
