@@ -329,7 +329,7 @@ fn check_identity(
     trusted: bool,
     user_header: &str,
 ) {
-    assert_clean("username", &id.username);
+    crate::assert_visible("username", &id.username);
     assert!(id.group_id.get() <= 999);
     match id.source {
         Source::Proxy => {
