@@ -323,7 +323,12 @@ fn require(
     // Core authorizes, logs the decision and builds the rejection, exactly as
     // the middleware would.
     admission
-        .require(level, req.method().as_str(), &ActixHeaders(req.headers()))
+        .require(
+            level,
+            req.method().as_str(),
+            req.path(),
+            &ActixHeaders(req.headers()),
+        )
         .cloned()
         .map_err(|rejection| ExtractorRejection::denied(rejection, attached, req))
 }

@@ -421,11 +421,12 @@ where
         let verdict = {
             let head = req.head_mut();
             let mut headers = ActixHeadersMut(&mut head.headers);
-            let request = RequestHead {
-                method: head.method.as_str(),
-                query: head.uri.query(),
-                headers: &mut headers,
-            };
+            let request = RequestHead::new(
+                head.method.as_str(),
+                head.uri.path(),
+                head.uri.query(),
+                &mut headers,
+            );
             config
                 .authenticator
                 .admit(request, peer, config.policy, earlier.as_ref())

@@ -25,13 +25,15 @@
 
 use std::sync::Arc;
 
-use crate::decision::authorize;
+use crate::access::{RealIp, RealIpHeader};
+use crate::config::SessionSource;
+use crate::decision::LogContext;
 use crate::rejection::Responder;
-use crate::resolve::Resolver;
+use crate::resolve::{ProxyHeaders, ProxyLevel, Resolver};
 use crate::sanitize::{DOWNSTREAM_HEADERS, Sanitizer, strip_names};
 use crate::{
-    Admission, Authentication, Config, GroupLevel, HeaderAccess, HeaderAccessMut, Peer, Policy,
-    RequestHead, TokenValidator, TrustedProxies, Verdict, credentials,
+    Admission, Authentication, Config, Denial, GroupLevel, HeaderAccess, HeaderAccessMut, Peer,
+    Policy, RequestHead, TokenValidator, TrustedProxies, Verdict, credentials,
 };
 
 /// Holds a validated configuration and makes every decision. Build one at
@@ -49,7 +51,7 @@ use crate::{
 /// // A request from the trusted proxy, naming alice.
 /// let mut headers = HeaderMap::new();
 /// headers.insert("remote-user", "alice".parse()?);
-/// let request = RequestHead { method: "GET", query: None, headers: &mut headers };
+/// let request = RequestHead::new("GET", "/", None, &mut headers);
 /// let Verdict::Allow(admission) = auth.admit(request, Peer::Tcp("127.0.0.1:5000".parse()?), Policy::default(), None) else {
 ///     return Err("alice is logged in".into());
 /// };
@@ -58,7 +60,7 @@ use crate::{
 /// // The same header from anyone else: anonymous, and the header is gone.
 /// let mut headers = HeaderMap::new();
 /// headers.insert("remote-user", "alice".parse()?);
-/// let request = RequestHead { method: "GET", query: None, headers: &mut headers };
+/// let request = RequestHead::new("GET", "/", None, &mut headers);
 /// let verdict = auth.admit(request, Peer::Tcp("192.0.2.9:5000".parse()?), Policy::pass_through(), None);
 /// assert!(matches!(verdict, Verdict::Allow(a) if a.identity().is_none()));
 /// assert!(headers.get("remote-user").is_none());
@@ -67,6 +69,9 @@ use crate::{
 #[derive(Debug)]
 pub struct Authenticator {
     proxies: TrustedProxies,
+    /// The client address for log lines: behind a trusted proxy, the address
+    /// it reports in `X-Forwarded-For` (never used for a decision).
+    log_client: RealIp,
     resolver: Resolver,
     sanitizer: Sanitizer,
     pub(crate) responder: Responder,
@@ -84,10 +89,21 @@ impl Authenticator {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn new(config: Config) -> Self {
-        if config.secret.is_short() {
-            tracing::warn!(
-                key_len = config.secret.len(),
+        match &config.secret {
+            Some(secret) if secret.is_short() => tracing::warn!(
+                key_len = secret.len(),
                 "organizrHash is shorter than 32 bytes: anyone holding one token can guess it offline and forge admin tokens; rotate it in Organizr to a long random value"
+            ),
+            Some(_) => {}
+            None => tracing::info!(
+                "no Organizr key configured: Organizr tokens are not accepted (a token in a request is ignored); \
+                 identities come from trusted proxies' headers and the API key only"
+            ),
+        }
+        if config.secret.is_none() && config.api_key.is_none() && config.trusted_proxies.is_empty()
+        {
+            tracing::error!(
+                "nothing can be authenticated: no Organizr key, no API key and no trusted proxy; every request is anonymous"
             );
         }
         if config.api_key.as_ref().is_some_and(|key| key.len() < 8) {
@@ -96,17 +112,34 @@ impl Authenticator {
             );
         }
         crate::proxy::warn_about_risks(&config.trusted_proxies);
-        let mut proxy_headers = vec![config.user_header.clone()];
-        proxy_headers.extend(config.proxy_group_header.iter().cloned());
+        let level = match (config.proxy_group_header, config.proxy_groups_header) {
+            (Some(header), _) => ProxyLevel::Numeric(header),
+            (None, Some(header)) => ProxyLevel::Names {
+                header,
+                map: config.proxy_group_map,
+                default: config.proxy_default_level,
+            },
+            (None, None) => ProxyLevel::Fixed(config.proxy_default_level),
+        };
+        let proxy = ProxyHeaders {
+            user: config.user_header,
+            level,
+            email: config.proxy_email_header,
+            name: config.proxy_name_header,
+        };
         Self {
+            log_client: RealIp::new(config.trusted_proxies.clone(), RealIpHeader::XForwardedFor),
             proxies: config.trusted_proxies,
-            sanitizer: Sanitizer::new(proxy_headers, config.raw_headers),
+            sanitizer: Sanitizer::new(proxy.names(), config.raw_headers),
             responder: Responder {
                 login_url: config.login_url,
                 bearer_challenge: config.accept_bearer,
             },
             resolver: Resolver {
-                validator: config.validator,
+                validator: config
+                    .secret
+                    .as_ref()
+                    .map(|secret| TokenValidator::new(secret).with_checked_leeway(config.leeway)),
                 cookie_name: credentials::cookie_name(&config.uuid),
                 cookie_finder: credentials::CookieFinder::new(&credentials::cookie_name(
                     &config.uuid,
@@ -114,8 +147,8 @@ impl Authenticator {
                 api_key: config.api_key,
                 api_key_query: config.api_key_query,
                 accept_bearer: config.accept_bearer,
-                user_header: config.user_header,
-                group_header: config.proxy_group_header,
+                proxy,
+                sessions: config.sessions,
             },
         }
     }
@@ -135,7 +168,7 @@ impl Authenticator {
     /// use organizr_auth_core::{Authenticator, Config, GroupLevel, Peer, Policy, RequestHead, Secret, Verdict};
     /// let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// let mut headers = HeaderMap::new();
-    /// let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// let head = RequestHead::new("GET", "/", None, &mut headers);
     /// match auth.admit(head, Peer::Unknown, Policy::require(GroupLevel::ADMIN), None) {
     ///     Verdict::Reject(rejection) => assert_eq!(rejection.status(), StatusCode::UNAUTHORIZED),
     ///     Verdict::Allow(_) => return Err("anonymous is not admin".into()),
@@ -156,7 +189,7 @@ impl Authenticator {
                 let trusted = self.proxies.trusts(&peer);
                 let resolution = self
                     .resolver
-                    .resolve(&*request.headers, request.query, trusted);
+                    .resolve(&*request.headers, request.query(), trusted);
                 let stripped = self
                     .sanitizer
                     .strip(request.headers, resolution.proxy_accepted);
@@ -171,10 +204,23 @@ impl Authenticator {
                 resolution.authentication
             }
         };
-        if let Err(denial) = authorize(&authentication, policy.required()) {
+        let decided = authentication.authorize(policy.required());
+        let context = LogContext {
+            method: request.method(),
+            path: request.path(),
+            peer,
+        };
+        self.log_decision(
+            &decided,
+            &authentication,
+            policy.required(),
+            &context,
+            &*request.headers,
+        );
+        if let Err(denial) = decided {
             let rejection = self
                 .responder
-                .reject(denial, request.method, &*request.headers);
+                .reject(denial, request.method(), &*request.headers);
             return Verdict::Reject(rejection);
         }
         if policy.downstream_headers() {
@@ -185,13 +231,16 @@ impl Authenticator {
                 }
             }
         }
-        Verdict::Allow(Admission::new(authentication, Arc::clone(self)))
+        Verdict::Allow(Admission::new(authentication, Arc::clone(self), peer))
     }
 
     /// The forward-auth server's decision for one subrequest: resolve, compare
     /// with `required`. Never a redirect (nginx's `auth_request` accepts only
     /// 2xx, 401 and 403) and nothing is rewritten: the server answers with the
-    /// admitted identity's [headers](crate::Identity::headers) itself.
+    /// admitted identity's [headers](crate::Identity::headers) itself. Its log
+    /// line names the original request as the proxy reports it
+    /// (`X-Original-Method`/`X-Forwarded-Method`, `X-Original-URI`/
+    /// `X-Forwarded-Uri`), when it does.
     ///
     /// ```
     /// use std::sync::Arc;
@@ -219,9 +268,79 @@ impl Authenticator {
             .resolver
             .resolve(headers, query, trusted)
             .authentication;
-        match authorize(&authentication, required) {
-            Ok(()) => Verdict::Allow(Admission::new(authentication, Arc::clone(self))),
+        let decided = authentication.authorize(required);
+        let original = |names: [&str; 2]| {
+            names
+                .into_iter()
+                .find_map(|name| headers.header_values(name).next())
+                .and_then(|v| std::str::from_utf8(v).ok())
+                .unwrap_or("-")
+        };
+        let context = LogContext {
+            method: original(["x-original-method", "x-forwarded-method"]),
+            path: original(["x-original-uri", "x-forwarded-uri"]),
+            peer,
+        };
+        self.log_decision(&decided, &authentication, required, &context, headers);
+        match decided {
+            Ok(()) => Verdict::Allow(Admission::new(authentication, Arc::clone(self), peer)),
             Err(denial) => Verdict::Reject(self.responder.reject_plainly(denial)),
+        }
+    }
+
+    /// One log line per decision: refusals at info, admissions at debug, with
+    /// the method, path, socket peer, client address (behind a trusted proxy,
+    /// the address it reports), the reason, the user and the levels. Never a
+    /// token, cookie value or key. When nothing was presented but the request
+    /// carries an Organizr cookie under another name (a wrong uuid), the
+    /// refusal names the cookie expected.
+    pub(crate) fn log_decision(
+        &self,
+        decided: &Result<(), Denial>,
+        auth: &Authentication,
+        required: GroupLevel,
+        context: &LogContext<'_>,
+        headers: &impl HeaderAccess,
+    ) {
+        let LogContext { method, path, peer } = context;
+        match (decided, auth) {
+            (Ok(()), _) if !tracing::enabled!(tracing::Level::DEBUG) => {}
+            (Ok(()), Authentication::Authenticated(id)) => tracing::debug!(
+                method, path, ?peer, client = %self.log_client.client(peer, headers),
+                user = %id.username, level = id.group_id.get(), source = %id.source,
+                required = required.get(), "request allowed"
+            ),
+            (Ok(()), Authentication::Anonymous { refused }) => tracing::debug!(
+                method, path, ?peer, client = %self.log_client.client(peer, headers),
+                refused = refused.as_ref().map(tracing::field::display),
+                required = required.get(), "anonymous request allowed"
+            ),
+            (Err(Denial::Unauthenticated { refused }), _) => {
+                let other_cookie = match refused {
+                    None if self.resolver.validator.is_some() => {
+                        other_organizr_cookie(headers, &self.resolver.cookie_name)
+                    }
+                    _ => None,
+                };
+                match other_cookie {
+                    Some(found) => tracing::info!(
+                        method, path, ?peer, client = %self.log_client.client(peer, headers),
+                        required = required.get(), expected_cookie = %self.resolver.cookie_name,
+                        found_cookie = %found.chars().take(80).collect::<String>(),
+                        "request refused: not authenticated: the request has an Organizr cookie under another name (is ORGANIZR_UUID this Organizr's uuid?)"
+                    ),
+                    None => tracing::info!(
+                        method, path, ?peer, client = %self.log_client.client(peer, headers),
+                        refused = refused.as_ref().map(tracing::field::display),
+                        required = required.get(), "request refused: not authenticated"
+                    ),
+                }
+            }
+            (Err(Denial::Forbidden { level, required }), _) => tracing::info!(
+                method, path, ?peer, client = %self.log_client.client(peer, headers),
+                user = auth.identity().map(|i| tracing::field::display(&i.username)),
+                level = level.get(), required = required.get(), "request refused: level too low"
+            ),
         }
     }
 
@@ -252,9 +371,12 @@ impl Authenticator {
 
     /// The group level of Organizr's tab whose name contains `name`, as
     /// Organizr's auth API reads a non-numeric `?group=`: the first tab whose
-    /// name contains it (ASCII case-insensitively). `None` without a session
-    /// store (nothing to look in) or when no tab matches (Organizr then
-    /// requires level 0).
+    /// name contains it (ASCII case-insensitively); when none does, level 0
+    /// (Admin), as Organizr requires then.
+    ///
+    /// `None` when tabs cannot be looked up: without a session store
+    /// (nothing to look in), or while the store fails closed. A caller must
+    /// then refuse, never guess a level.
     ///
     /// ```
     /// use organizr_auth_core::{Authenticator, Config, Secret};
@@ -263,20 +385,74 @@ impl Authenticator {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn tab_group(&self, name: &str) -> Option<GroupLevel> {
-        let _ = name;
-        None
+        match &self.resolver.sessions {
+            SessionSource::Stateless => {
+                let _ = name;
+                None
+            }
+            #[cfg(feature = "sessions")]
+            SessionSource::Store(store) => match store.status() {
+                crate::session::SessionStatus::FailingClosed { .. } => None,
+                // No match (or a tab whose group is out of range): Organizr's
+                // 0, the strictest level.
+                _ => Some(store.tab_group(name).unwrap_or(GroupLevel::ADMIN)),
+            },
+        }
     }
 
-    /// The token validator in use.
+    /// Organizr's session table, when tokens are checked against it
+    /// ([`Config::session_store`], `ORGANIZR_DB`); `None` when validation is
+    /// stateless.
     ///
     /// ```
     /// use organizr_auth_core::{Authenticator, Config, Secret};
     /// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?));
-    /// assert_eq!(auth.validator().leeway().as_secs(), 30);
+    /// assert!(auth.session_store().is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn validator(&self) -> &TokenValidator {
-        &self.resolver.validator
+    #[cfg(feature = "sessions")]
+    pub fn session_store(&self) -> Option<&crate::session::SessionStore> {
+        match &self.resolver.sessions {
+            SessionSource::Stateless => None,
+            SessionSource::Store(store) => Some(store),
+        }
+    }
+
+    /// Whether tokens are checked against Organizr's session table (so that
+    /// logout, revoked sessions, locks and group changes apply), or validation
+    /// is stateless.
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?));
+    /// assert!(!auth.checks_sessions());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn checks_sessions(&self) -> bool {
+        !matches!(self.resolver.sessions, SessionSource::Stateless)
+    }
+
+    /// The token validator in use; `None` when tokens are not accepted
+    /// (no key: [proxy-only mode](Config::without_tokens)).
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config, Secret};
+    /// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?));
+    /// assert_eq!(auth.validator().map(|v| v.leeway().as_secs()), Some(30));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn validator(&self) -> Option<&TokenValidator> {
+        self.resolver.validator.as_ref()
+    }
+
+    /// Whether Organizr tokens are accepted (a key is configured).
+    ///
+    /// ```
+    /// use organizr_auth_core::{Authenticator, Config};
+    /// assert!(!Authenticator::new(Config::without_tokens()).accepts_tokens());
+    /// ```
+    pub fn accepts_tokens(&self) -> bool {
+        self.resolver.validator.is_some()
     }
 
     /// The trusted-proxy list in use.
@@ -314,4 +490,19 @@ impl Authenticator {
     pub fn accepts_bearer(&self) -> bool {
         self.resolver.accept_bearer
     }
+}
+
+/// The name of a cookie that looks like Organizr's (`organizr_token_...`)
+/// but is not `expected`; names only, never values.
+fn other_organizr_cookie(headers: &impl HeaderAccess, expected: &str) -> Option<String> {
+    const PREFIX: &[u8] = b"organizr_token_";
+    headers
+        .header_values("cookie")
+        .flat_map(|line| line.split(|&b| b == b';'))
+        .filter_map(|pair| {
+            let name = pair.split(|&b| b == b'=').next()?.trim_ascii();
+            (name.starts_with(PREFIX) && name != expected.as_bytes())
+                .then(|| String::from_utf8_lossy(name).into_owned())
+        })
+        .next()
 }

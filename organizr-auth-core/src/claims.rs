@@ -142,9 +142,17 @@ impl RawClaims<'_> {
         if !self.aud.required("aud")?.0 {
             return Err(TokenError::WrongAudience);
         }
-        let expires_at = self.exp.required("exp")?.0;
-        let not_before = self.nbf.optional("nbf")?.map(|n| n.0);
-        let issued_at = self.iat.optional("iat")?.map(|n| n.0);
+        let expires_at = time(self.exp.required("exp")?.0, "exp")?;
+        let not_before = self
+            .nbf
+            .optional("nbf")?
+            .map(|n| time(n.0, "nbf"))
+            .transpose()?;
+        let issued_at = self
+            .iat
+            .optional("iat")?
+            .map(|n| time(n.0, "iat"))
+            .transpose()?;
 
         // `name` is the current claim, `username` the pre-2021 one. Both are
         // type-checked, even when `name` wins, like every other known claim.
@@ -192,6 +200,21 @@ impl RawClaims<'_> {
             not_before,
             expires_at,
         })
+    }
+}
+
+/// The last second of the year 9999 (`9999-12-31T23:59:59Z`): no time
+/// Organizr writes is later (PHP's dates end there), and an `exp` beyond it
+/// would make a token that never expires.
+pub(crate) const LATEST_TIME: f64 = 253_402_300_799.0;
+
+/// A time claim as Organizr could write it: finite, not before 1970, not
+/// after the year 9999.
+fn time(value: f64, claim: &'static str) -> Result<f64, TokenError> {
+    if value.is_finite() && (0.0..=LATEST_TIME).contains(&value) {
+        Ok(value)
+    } else {
+        Err(TokenError::InvalidClaim(claim))
     }
 }
 

@@ -15,7 +15,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::{
-    Authentication, Authenticator, Denial, GroupLevel, HeaderAccess, Identity, Rejection, UserLevel,
+    Authentication, Authenticator, Denial, GroupLevel, HeaderAccess, Identity, Peer, Rejection,
+    UserLevel,
 };
 
 /// What an adapter hands to [`Authenticator::admit`]: the parts of a request
@@ -25,17 +26,68 @@ use crate::{
 /// use http::HeaderMap;
 /// use organizr_auth_core::RequestHead;
 /// let mut headers = HeaderMap::new();
-/// let head = RequestHead { method: "GET", query: Some("apikey=x"), headers: &mut headers };
-/// assert_eq!(head.query, Some("apikey=x"));
+/// let head = RequestHead::new("GET", "/photos", Some("apikey=x"), &mut headers);
+/// assert_eq!((head.method(), head.path(), head.query()), ("GET", "/photos", Some("apikey=x")));
 /// ```
 #[derive(Debug)]
 pub struct RequestHead<'a, H> {
-    /// The method, e.g. `"GET"` (decides between 302 and 303 redirects).
-    pub method: &'a str,
-    /// The query string without `?`.
-    pub query: Option<&'a str>,
-    /// The request's headers; sanitised and, with downstream headers, extended.
-    pub headers: &'a mut H,
+    method: &'a str,
+    path: &'a str,
+    query: Option<&'a str>,
+    pub(crate) headers: &'a mut H,
+}
+
+impl<'a, H> RequestHead<'a, H> {
+    /// The method (decides between 302 and 303 redirects; logged), the path
+    /// (logged with every refusal), the query string without `?` (read for the
+    /// `apikey` parameter when enabled), and the headers (sanitised and, with
+    /// downstream headers, extended).
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::RequestHead;
+    /// let mut headers = HeaderMap::new();
+    /// let head = RequestHead::new("POST", "/", None, &mut headers);
+    /// assert_eq!(head.query(), None);
+    /// ```
+    pub fn new(method: &'a str, path: &'a str, query: Option<&'a str>, headers: &'a mut H) -> Self {
+        Self {
+            method,
+            path,
+            query,
+            headers,
+        }
+    }
+
+    /// The method.
+    ///
+    /// ```
+    /// # let mut h = http::HeaderMap::new();
+    /// assert_eq!(organizr_auth_core::RequestHead::new("GET", "/", None, &mut h).method(), "GET");
+    /// ```
+    pub fn method(&self) -> &'a str {
+        self.method
+    }
+
+    /// The path.
+    ///
+    /// ```
+    /// # let mut h = http::HeaderMap::new();
+    /// assert_eq!(organizr_auth_core::RequestHead::new("GET", "/x", None, &mut h).path(), "/x");
+    /// ```
+    pub fn path(&self) -> &'a str {
+        self.path
+    }
+
+    /// The query string, without `?`.
+    ///
+    /// ```
+    /// # let mut h = http::HeaderMap::new();
+    /// assert_eq!(organizr_auth_core::RequestHead::new("GET", "/", Some("a=1"), &mut h).query(), Some("a=1"));
+    /// ```
+    pub fn query(&self) -> Option<&'a str> {
+        self.query
+    }
 }
 
 /// What a route demands of a request. The default requires any logged-in
@@ -142,7 +194,7 @@ impl Policy {
 /// use organizr_auth_core::{Authenticator, Config, Peer, Policy, RequestHead, Secret, Verdict};
 /// let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
 /// let mut headers = HeaderMap::new();
-/// let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+/// let head = RequestHead::new("GET", "/", None, &mut headers);
 /// let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else {
 ///     return Err("pass-through never refuses".into());
 /// };
@@ -172,13 +224,13 @@ pub enum Verdict {
 /// let auth = Arc::new(Authenticator::new(config));
 /// let mut headers = HeaderMap::new();
 /// headers.insert("remote-user", "alice".parse()?);
-/// let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+/// let head = RequestHead::new("GET", "/", None, &mut headers);
 /// let Verdict::Allow(admission) = auth.admit(head, Peer::Tcp("127.0.0.1:9".parse()?), Policy::pass_through(), None) else {
 ///     return Err("pass-through never refuses".into());
 /// };
-/// let alice = admission.require(UserLevel::LOGGED_IN, "GET", &headers).map_err(|r| r.body())?;
+/// let alice = admission.require(UserLevel::LOGGED_IN, "GET", "/", &headers).map_err(|r| r.body())?;
 /// assert_eq!(alice.username, "alice");
-/// let too_low = admission.require(UserLevel::of::<0>(), "GET", &headers).unwrap_err();
+/// let too_low = admission.require(UserLevel::of::<0>(), "GET", "/", &headers).unwrap_err();
 /// assert_eq!(too_low.status(), http::StatusCode::FORBIDDEN);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -186,13 +238,20 @@ pub enum Verdict {
 pub struct Admission {
     authentication: Authentication,
     issuer: Arc<Authenticator>,
+    /// The socket peer, for the extractors' logs.
+    peer: Peer,
 }
 
 impl Admission {
-    pub(crate) fn new(authentication: Authentication, issuer: Arc<Authenticator>) -> Self {
+    pub(crate) fn new(
+        authentication: Authentication,
+        issuer: Arc<Authenticator>,
+        peer: Peer,
+    ) -> Self {
         Self {
             authentication,
             issuer,
+            peer,
         }
     }
 
@@ -215,7 +274,7 @@ impl Admission {
     /// # use organizr_auth_core::{Authenticator, Config, Peer, Policy, RequestHead, Secret, Verdict};
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
-    /// # let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// # let head = RequestHead::new("GET", "/", None, &mut headers);
     /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else { return Err("refused".into()) };
     /// use organizr_auth_core::Authentication;
     /// assert_eq!(admission.authentication(), &Authentication::Anonymous { refused: None });
@@ -233,7 +292,7 @@ impl Admission {
     /// # use organizr_auth_core::{Authenticator, Config, Peer, Policy, RequestHead, Secret, Verdict};
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
-    /// # let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// # let head = RequestHead::new("GET", "/", None, &mut headers);
     /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else { return Err("refused".into()) };
     /// assert!(admission.identity().is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -250,7 +309,7 @@ impl Admission {
     /// # use organizr_auth_core::{Authenticator, Config, Peer, Policy, RequestHead, Secret, Verdict};
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
-    /// # let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// # let head = RequestHead::new("GET", "/", None, &mut headers);
     /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else { return Err("refused".into()) };
     /// assert!(admission.into_authentication().into_identity().is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -272,9 +331,9 @@ impl Admission {
     /// use organizr_auth_core::UserLevel;
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
-    /// # let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// # let head = RequestHead::new("GET", "/", None, &mut headers);
     /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else { return Err("refused".into()) };
-    /// let refused = admission.require(UserLevel::LOGGED_IN, "GET", &headers).unwrap_err();
+    /// let refused = admission.require(UserLevel::LOGGED_IN, "GET", "/", &headers).unwrap_err();
     /// assert_eq!(refused.status(), http::StatusCode::UNAUTHORIZED);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -282,19 +341,25 @@ impl Admission {
         &self,
         level: UserLevel,
         method: &str,
+        path: &str,
         headers: &impl HeaderAccess,
     ) -> Result<&Identity, Rejection> {
         let required = level.get();
-        match (authorize(&self.authentication, required), self.identity()) {
+        let decided = match (self.authentication.authorize(required), self.identity()) {
             (Ok(()), Some(identity)) => Ok(identity),
             // A level below 999 admits no anonymous request.
-            (Ok(()), None) => Err(self.issuer.responder.reject(
-                Denial::Unauthenticated { refused: None },
-                method,
-                headers,
-            )),
-            (Err(denial), _) => Err(self.issuer.responder.reject(denial, method, headers)),
-        }
+            (Ok(()), None) => Err(Denial::Unauthenticated { refused: None }),
+            (Err(denial), None | Some(_)) => Err(denial),
+        };
+        let context = LogContext {
+            method,
+            path,
+            peer: self.peer,
+        };
+        let outcome = decided.as_ref().map(|_| ()).map_err(Denial::clone);
+        self.issuer
+            .log_decision(&outcome, &self.authentication, required, &context, headers);
+        decided.map_err(|denial| self.issuer.responder.reject(denial, method, headers))
     }
 }
 
@@ -311,7 +376,7 @@ impl Admission {
     /// use organizr_auth_core::UserLevel;
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
-    /// # let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// # let head = RequestHead::new("GET", "/", None, &mut headers);
     /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else { return Err("refused".into()) };
     /// assert!(admission.user_at(UserLevel::LOGGED_IN).is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -330,33 +395,9 @@ impl fmt::Debug for Admission {
     }
 }
 
-/// [`Authentication::authorize`], logged: refusals at info, admissions at
-/// debug, never a credential.
-pub(crate) fn authorize(auth: &Authentication, required: GroupLevel) -> Result<(), Denial> {
-    let decided = auth.authorize(required);
-    match (&decided, auth) {
-        (Ok(()), Authentication::Authenticated(id)) => tracing::debug!(
-            user = %id.username, level = id.group_id.get(), source = %id.source,
-            required = required.get(), "request allowed"
-        ),
-        (Ok(()), Authentication::Anonymous { refused }) => tracing::debug!(
-            refused = refused.as_ref().map(tracing::field::display),
-            required = required.get(),
-            "anonymous request allowed"
-        ),
-        (Err(Denial::Unauthenticated { refused }), _) => tracing::info!(
-            refused = refused.as_ref().map(tracing::field::display),
-            required = required.get(),
-            "request refused: not authenticated"
-        ),
-        (Err(Denial::Forbidden { level, required }), _) => tracing::info!(
-            user = auth
-                .identity()
-                .map(|i| tracing::field::display(&i.username)),
-            level = level.get(),
-            required = required.get(),
-            "request refused: level too low"
-        ),
-    }
-    decided
+/// Where a decision was made, for its log line.
+pub(crate) struct LogContext<'a> {
+    pub(crate) method: &'a str,
+    pub(crate) path: &'a str,
+    pub(crate) peer: Peer,
 }

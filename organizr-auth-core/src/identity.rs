@@ -83,6 +83,8 @@ pub struct Identity {
     pub group: Option<String>,
     /// The e-mail address, when known.
     pub email: Option<String>,
+    /// The display name, when a trusted proxy gives one (its name header).
+    pub display_name: Option<String>,
     /// Organizr's numeric user id, when known.
     pub user_id: Option<u64>,
     /// The avatar URL, when known.
@@ -106,6 +108,7 @@ impl Identity {
             group_id,
             group: None,
             email: None,
+            display_name: None,
             user_id: None,
             image: None,
             source,
@@ -127,7 +130,25 @@ impl Identity {
             group_id: claims.group_id,
             group: claims.group,
             email: claims.email,
+            display_name: None,
             user_id: claims.user_id,
+            image: claims.image,
+            source: Source::Token,
+        }
+    }
+
+    /// The identity of a live Organizr session: the user's current row (name,
+    /// e-mail, level, group name) wins over the token's claims, as in Organizr;
+    /// a missing e-mail or group name falls back to the claim.
+    #[cfg(feature = "sessions")]
+    pub(crate) fn from_session(user: &crate::session::SessionUser, claims: Claims) -> Self {
+        Self {
+            username: user.username.clone(),
+            group_id: user.group_id,
+            group: user.group.clone().or(claims.group),
+            email: user.email.clone().or(claims.email),
+            display_name: None,
+            user_id: Some(user.user_id),
             image: claims.image,
             source: Source::Token,
         }
@@ -229,6 +250,32 @@ pub enum Refusal {
     /// An API key was presented and did not match.
     #[error("API key does not match")]
     ApiKey,
+    /// The token is valid, but Organizr has no live session for it any more:
+    /// logged out, revoked, expired in Organizr's table, or its user deleted.
+    #[error("token has no live session in Organizr (logged out, revoked, expired or deleted)")]
+    SessionEnded,
+    /// The token's user is locked in Organizr. Refused at every level, 999
+    /// included, as Organizr does: a locked session is not a guest.
+    #[error("user is locked in Organizr")]
+    Locked,
+    /// Organizr's session database could not be read for longer than the
+    /// stale window allows: every token is refused until it can.
+    #[error("Organizr's session database is unavailable")]
+    SessionsUnavailable,
+}
+
+impl Refusal {
+    /// Whether this refusal denies the request even where guests may pass
+    /// (level 999): a locked user.
+    ///
+    /// ```
+    /// use organizr_auth_core::Refusal;
+    /// assert!(Refusal::Locked.denies_guests());
+    /// assert!(!Refusal::SessionEnded.denies_guests());
+    /// ```
+    pub fn denies_guests(&self) -> bool {
+        matches!(self, Refusal::Locked)
+    }
 }
 
 /// The result of resolving a request's credentials.
@@ -292,16 +339,20 @@ impl Authentication {
     }
 
     /// Whether this request may access something that requires `required`.
-    /// Anonymous requests pass only [`GroupLevel::GUEST`].
+    /// Anonymous requests pass only [`GroupLevel::GUEST`], and not even that
+    /// when the refusal [denies guests](Refusal::denies_guests) (a locked
+    /// user).
     ///
     /// ```
-    /// use organizr_auth_core::{Authentication, Denial, GroupLevel, Identity, Source};
+    /// use organizr_auth_core::{Authentication, Denial, GroupLevel, Identity, Refusal, Source};
     /// let alice = Authentication::Authenticated(Identity::new("alice", GroupLevel::USER, Source::Token));
     /// assert!(alice.authorize(GroupLevel::LOGGED_IN).is_ok());
     /// assert_eq!(
     ///     alice.authorize(GroupLevel::ADMIN),
     ///     Err(Denial::Forbidden { level: GroupLevel::USER, required: GroupLevel::ADMIN }),
     /// );
+    /// let locked = Authentication::Anonymous { refused: Some(Refusal::Locked) };
+    /// assert!(locked.authorize(GroupLevel::GUEST).is_err());
     /// ```
     pub fn authorize(&self, required: GroupLevel) -> Result<(), Denial> {
         match self {
@@ -310,7 +361,12 @@ impl Authentication {
                 level: id.group_id,
                 required,
             }),
-            Authentication::Anonymous { .. } if GroupLevel::GUEST.permits(required) => Ok(()),
+            Authentication::Anonymous { refused }
+                if GroupLevel::GUEST.permits(required)
+                    && !refused.as_ref().is_some_and(Refusal::denies_guests) =>
+            {
+                Ok(())
+            }
             Authentication::Anonymous { refused } => Err(Denial::Unauthenticated {
                 refused: refused.clone(),
             }),

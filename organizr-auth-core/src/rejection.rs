@@ -78,7 +78,7 @@ impl Denial {
 ///
 /// let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
 /// let mut headers = HeaderMap::new();
-/// let request = RequestHead { method: "GET", query: None, headers: &mut headers };
+/// let request = RequestHead::new("GET", "/", None, &mut headers);
 /// let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, Policy::require(GroupLevel::ADMIN), None) else {
 ///     return Err("an anonymous request passed an admin-only policy".into());
 /// };
@@ -114,7 +114,7 @@ impl Rejection {
     /// use organizr_auth_core::Denial;
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
-    /// # let request = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// # let request = RequestHead::new("GET", "/", None, &mut headers);
     /// # let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, Policy::require(GroupLevel::ADMIN), None) else { return Err("passed".into()) };
     /// assert_eq!(rejection.denial(), &Denial::Unauthenticated { refused: None });
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -131,7 +131,7 @@ impl Rejection {
     /// # use organizr_auth_core::{Authenticator, Config, GroupLevel, Peer, Policy, RequestHead, Secret, Verdict};
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
-    /// # let request = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// # let request = RequestHead::new("GET", "/", None, &mut headers);
     /// # let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, Policy::require(GroupLevel::ADMIN), None) else { return Err("passed".into()) };
     /// assert_eq!(rejection.status(), http::StatusCode::UNAUTHORIZED);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -154,7 +154,7 @@ impl Rejection {
     /// let auth = Arc::new(Authenticator::new(config));
     /// let mut headers = HeaderMap::new();
     /// headers.insert("accept", "text/html".parse()?);
-    /// let request = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// let request = RequestHead::new("GET", "/", None, &mut headers);
     /// let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, Policy::default(), None) else {
     ///     return Err("passed".into());
     /// };
@@ -175,7 +175,7 @@ impl Rejection {
     /// # use organizr_auth_core::{Authenticator, Config, GroupLevel, Peer, Policy, RequestHead, Secret, Verdict};
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
-    /// # let request = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// # let request = RequestHead::new("GET", "/", None, &mut headers);
     /// # let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, Policy::require(GroupLevel::ADMIN), None) else { return Err("passed".into()) };
     /// assert!(rejection.headers().any(|(name, value)| name == "cache-control" && value == "no-store"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -215,7 +215,7 @@ impl Rejection {
     /// # use organizr_auth_core::{Authenticator, Config, GroupLevel, Peer, Policy, RequestHead, Secret, Verdict};
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
-    /// # let request = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// # let request = RequestHead::new("GET", "/", None, &mut headers);
     /// # let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, Policy::require(GroupLevel::ADMIN), None) else { return Err("passed".into()) };
     /// assert_eq!(rejection.body(), "401 Unauthorized: sign in to Organizr\n");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -236,7 +236,7 @@ impl Rejection {
     /// # use organizr_auth_core::{Authenticator, Config, GroupLevel, Peer, Policy, RequestHead, Secret, Verdict};
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
-    /// # let request = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// # let request = RequestHead::new("GET", "/", None, &mut headers);
     /// # let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, Policy::require(GroupLevel::ADMIN), None) else { return Err("passed".into()) };
     /// let response = rejection.to_response();
     /// assert_eq!(response.status(), http::StatusCode::UNAUTHORIZED);

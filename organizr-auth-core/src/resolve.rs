@@ -26,13 +26,17 @@
 //! A refused request is anonymous (level 999), with the first reason kept for
 //! logs ([`Refusal`]).
 
+use std::time::SystemTime;
+
 use http::HeaderName;
 
+use crate::config::SessionSource;
 use crate::credentials;
-use crate::proxy::identity_header::{parse_group_header, parse_user_header};
+use crate::proxy::identity_header::{parse_group_header, parse_groups_header, parse_user_header};
+use crate::proxy::{DefaultLevel, GroupMap, split_groups};
 use crate::{
-    API_KEY_USER, ApiKey, Authentication, GroupLevel, HeaderAccess, Identity, ProxyHeaderError,
-    Refusal, Source, TokenValidator,
+    API_KEY_USER, ApiKey, Authentication, Claims, GroupLevel, HeaderAccess, Identity,
+    ProxyHeaderError, Refusal, Source, TokenValidator,
 };
 
 /// The most token copies (cookies plus bearer) checked for one request. Real
@@ -50,15 +54,60 @@ pub use crate::credentials::MAX_NAME_OCCURRENCES as MAX_COOKIE_NAME_OCCURRENCES;
 /// resolution needs and nothing else.
 #[derive(Debug, Clone)]
 pub(crate) struct Resolver {
-    pub(crate) validator: TokenValidator,
+    /// `None`: tokens are not accepted (proxy-only mode).
+    pub(crate) validator: Option<TokenValidator>,
     pub(crate) cookie_name: String,
     /// The search for `cookie_name`, prepared once.
     pub(crate) cookie_finder: credentials::CookieFinder,
     pub(crate) api_key: Option<ApiKey>,
     pub(crate) api_key_query: bool,
     pub(crate) accept_bearer: bool,
-    pub(crate) user_header: HeaderName,
-    pub(crate) group_header: Option<HeaderName>,
+    pub(crate) proxy: ProxyHeaders,
+    pub(crate) sessions: SessionSource,
+}
+
+/// What a trusted proxy's identity headers are, and how they give a level.
+#[derive(Debug, Clone)]
+pub(crate) struct ProxyHeaders {
+    pub(crate) user: HeaderName,
+    pub(crate) level: ProxyLevel,
+    pub(crate) email: Option<HeaderName>,
+    pub(crate) name: Option<HeaderName>,
+}
+
+/// How a proxy user's level is found.
+#[derive(Debug, Clone)]
+pub(crate) enum ProxyLevel {
+    /// No group header: every proxy user gets this.
+    Fixed(DefaultLevel),
+    /// A header with the level as a number; a user without it is refused.
+    Numeric(HeaderName),
+    /// A header with group names, mapped; no mapped group gives `default`.
+    Names {
+        header: HeaderName,
+        map: GroupMap,
+        default: DefaultLevel,
+    },
+}
+
+impl ProxyHeaders {
+    /// Every header name a trusted proxy's identity can be in (user first).
+    pub(crate) fn names(&self) -> Vec<HeaderName> {
+        let level = match &self.level {
+            ProxyLevel::Fixed(_) => None,
+            ProxyLevel::Numeric(header) | ProxyLevel::Names { header, .. } => Some(header),
+        };
+        [
+            Some(&self.user),
+            level,
+            self.email.as_ref(),
+            self.name.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect()
+    }
 }
 
 /// What resolution found.
@@ -131,18 +180,44 @@ impl Resolver {
 
     /// The identity a trusted proxy's headers state (the caller checked trust).
     fn proxy_identity(&self, headers: &impl HeaderAccess) -> Result<Option<Identity>, Refusal> {
-        let Some(user) = parse_user_header(headers.header_values(self.user_header.as_str()))
+        let proxy = &self.proxy;
+        let Some(user) = parse_user_header(headers.header_values(proxy.user.as_str()))
             .map_err(Refusal::ProxyHeader)?
         else {
             return Ok(None);
         };
-        let level = match &self.group_header {
-            None => GroupLevel::LOGGED_IN,
-            Some(name) => parse_group_header(headers.header_values(name.as_str()))
+        let level = match &proxy.level {
+            ProxyLevel::Fixed(default) => default_level(*default)?,
+            ProxyLevel::Numeric(name) => parse_group_header(headers.header_values(name.as_str()))
                 .map_err(Refusal::ProxyHeader)?
                 .ok_or(Refusal::ProxyHeader(ProxyHeaderError::MissingGroup))?,
+            ProxyLevel::Names {
+                header,
+                map,
+                default,
+            } => {
+                let groups = parse_groups_header(headers.header_values(header.as_str()))
+                    .map_err(Refusal::ProxyHeader)?;
+                match groups.and_then(|g| map.level_of(split_groups(g))) {
+                    Some(level) => level,
+                    None => default_level(*default)?,
+                }
+            }
         };
-        Ok(Some(Identity::new(user, level, Source::Proxy)))
+        // E-mail and display name follow the user header's rules; a bad one
+        // refuses the request rather than being dropped quietly.
+        let text = |header: &Option<HeaderName>| -> Result<Option<String>, Refusal> {
+            match header {
+                None => Ok(None),
+                Some(name) => parse_user_header(headers.header_values(name.as_str()))
+                    .map(|v| v.map(str::to_owned))
+                    .map_err(Refusal::ProxyHeader),
+            }
+        };
+        let mut identity = Identity::new(user, level, Source::Proxy);
+        identity.email = text(&proxy.email)?;
+        identity.display_name = text(&proxy.name)?;
+        Ok(Some(identity))
     }
 
     fn token_identity(
@@ -150,38 +225,90 @@ impl Resolver {
         headers: &impl HeaderAccess,
         refused: &mut Option<Refusal>,
     ) -> Result<Option<Identity>, Refusal> {
+        let Some(validator) = &self.validator else {
+            // Proxy-only mode: tokens are ignored (said once at start-up).
+            return Ok(None);
+        };
         let mut cookies = credentials::cookie_values(headers, &self.cookie_finder);
         let bearer = self
             .accept_bearer
             .then(|| credentials::bearer_tokens(headers))
             .into_iter()
             .flatten();
+        // One clock reading for the token's times and the session's expiry.
+        let now = SystemTime::now();
         let mut found: Option<Identity> = None;
         for (index, token) in cookies.by_ref().chain(bearer).enumerate() {
             if index >= MAX_TOKEN_CANDIDATES {
                 return Err(Refusal::TooManyTokens);
             }
-            match self.validator.validate(token) {
-                Ok(claims) => match &found {
-                    None => found = Some(Identity::from_claims(claims)),
-                    Some(prev) if prev.username.eq_ignore_ascii_case(&claims.username) => {
-                        // Same user, two valid copies (one stale): trust the less
-                        // privileged one.
-                        if claims.group_id > prev.group_id {
-                            found = Some(Identity::from_claims(claims));
-                        }
+            let identity = match validator.validate_at(token, now) {
+                Ok(claims) => match self.session_identity(token, claims, now) {
+                    Ok(identity) => identity,
+                    // A locked user is refused outright, whatever other copy
+                    // or credential the request carries.
+                    Err(Refusal::Locked) => return Err(Refusal::Locked),
+                    Err(refusal) => {
+                        refused.get_or_insert(refusal);
+                        continue;
                     }
-                    Some(_) => return Err(Refusal::Conflict),
                 },
                 Err(error) => {
                     refused.get_or_insert(Refusal::Token(error));
+                    continue;
                 }
+            };
+            match &found {
+                None => found = Some(identity),
+                Some(prev) if prev.username.eq_ignore_ascii_case(&identity.username) => {
+                    // Same user, two valid copies (one stale): trust the less
+                    // privileged one.
+                    if identity.group_id > prev.group_id {
+                        found = Some(identity);
+                    }
+                }
+                Some(_) => return Err(Refusal::Conflict),
             }
         }
         if cookies.overflowed() {
             return Err(Refusal::TooManyTokens);
         }
         Ok(found)
+    }
+
+    /// The identity of a token whose signature and claims are valid: the
+    /// claims when stateless; with Organizr's sessions, the user's current row
+    /// while the session is live (the signature was checked first: Organizr
+    /// would accept a forged token that sits in its table, this must not).
+    fn session_identity(
+        &self,
+        token: &str,
+        claims: Claims,
+        now: SystemTime,
+    ) -> Result<Identity, Refusal> {
+        match &self.sessions {
+            SessionSource::Stateless => {
+                let _ = (token, now);
+                Ok(Identity::from_claims(claims))
+            }
+            #[cfg(feature = "sessions")]
+            SessionSource::Store(store) => {
+                use crate::session::SessionCheck;
+                // Organizr looks sessions up by the token's `userID`: without
+                // one there is no session to find.
+                let Some(user_id) = claims.user_id else {
+                    return Err(Refusal::SessionEnded);
+                };
+                match store.check(token, user_id, now) {
+                    SessionCheck::Live(user) => Ok(Identity::from_session(&user, claims)),
+                    SessionCheck::Locked => Err(Refusal::Locked),
+                    SessionCheck::NoSession => Err(Refusal::SessionEnded),
+                    // Unavailable, and anything a later version adds: fail
+                    // closed.
+                    _ => Err(Refusal::SessionsUnavailable),
+                }
+            }
+        }
     }
 
     fn api_key_identity(
@@ -211,5 +338,13 @@ impl Resolver {
             }
             (false, _) => None,
         }
+    }
+}
+
+/// A proxy user's level when no group gives one: the default, or a refusal.
+fn default_level(default: DefaultLevel) -> Result<GroupLevel, Refusal> {
+    match default {
+        DefaultLevel::Level(level) => Ok(level),
+        DefaultLevel::Refuse => Err(Refusal::ProxyHeader(ProxyHeaderError::NoMappedGroup)),
     }
 }

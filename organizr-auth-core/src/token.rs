@@ -15,14 +15,30 @@
 //!    containing it, `exp` required, types as Organizr writes them;
 //! 6. time: `now < exp + leeway`, `nbf <= now + leeway`, `iat <= now + leeway`.
 //!
+//! # Why this is written here and not done by `jsonwebtoken`
+//! `jsonwebtoken` is a fine general JWT library, and this crate uses it as the
+//! oracle its tests and its differential fuzz target compare against. But an
+//! Organizr token is one narrow shape, and a general validator accepts things
+//! this one must refuse (`tests/hostile_tokens.rs`,
+//! `gaps_closed_relative_to_jsonwebtoken`, pins each): header parameters
+//! that change how a token is read (`crit`, `enc`, `zip`, `b64`), tokens of any
+//! size (decoded before any check), non-canonical base64, invalid UTF-8 inside
+//! claims it skips, duplicate keys where the last one wins, and times no
+//! Organizr could write. The checks here are in the order that costs an
+//! attacker the least of our time (size, shape, then the MAC, then JSON), and
+//! skip decoding Organizr's fixed header. Measured on a real Organizr token
+//! (`benches/`): 1.21 µs here against 3.19 µs for `jsonwebtoken` 11 (0.38×),
+//! and 0.97× the bare HMAC + base64 + JSON floor.
+//!
 //! # Security
 //! - The algorithm is pinned: a token cannot choose `none`, another HMAC size or
 //!   a public-key algorithm (key confusion). There is no way to configure it.
 //! - Organizr itself no longer checks signatures; it looks the token up in its
-//!   database instead, which is what makes logout work. A validator outside
-//!   Organizr has no such table: a token stays valid until it expires, even after
-//!   logout or a change of group. Keep Organizr's token lifetime short if that
-//!   window matters, and rotate `organizrHash` to revoke every token at once.
+//!   database instead, which is what makes logout work. A valid signature alone
+//!   cannot see logout: a token stays valid until it expires, even after logout
+//!   or a change of group, unless Organizr's session table is consulted too
+//!   (the `session` module, feature `sessions`; `ORGANIZR_DB`). `SECURITY.md` says what each
+//!   mode can and cannot see.
 //! - Short keys are accepted for compatibility; see [`Secret`].
 //! - Error values say which rule failed, never the token or the key.
 
@@ -150,9 +166,7 @@ impl TokenValidator {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn with_leeway(mut self, leeway: Duration) -> Result<Self, LeewayTooLarge> {
-        if leeway > MAX_LEEWAY {
-            return Err(LeewayTooLarge { requested: leeway });
-        }
+        check_leeway(leeway)?;
         self.leeway = leeway;
         Ok(self)
     }
@@ -275,6 +289,23 @@ impl TokenValidator {
         {
             return Err(TokenError::NotYetValid("iat"));
         }
+        Ok(())
+    }
+}
+
+impl TokenValidator {
+    /// Sets a leeway already checked with [`check_leeway`].
+    pub(crate) fn with_checked_leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway.min(MAX_LEEWAY);
+        self
+    }
+}
+
+/// A leeway is at most [`MAX_LEEWAY`].
+pub(crate) fn check_leeway(leeway: Duration) -> Result<(), LeewayTooLarge> {
+    if leeway > MAX_LEEWAY {
+        Err(LeewayTooLarge { requested: leeway })
+    } else {
         Ok(())
     }
 }

@@ -26,15 +26,9 @@ fn from(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
     Config::from_vars(|name| map.get(name).cloned())
 }
 
-fn full_message(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(inner) = src {
-        s.push_str(": ");
-        s.push_str(&inner.to_string());
-        src = inner.source();
-    }
-    s
+/// The error and its causes on one line, as the programs print them.
+fn full_message(e: ConfigError) -> String {
+    format!("{:#}", anyhow::Error::from(e))
 }
 
 fn temp_dir(tag: &str) -> PathBuf {
@@ -50,7 +44,7 @@ fn minimal_env_gives_defaults() {
     assert_eq!(auth.cookie_name(), "organizr_token_temp");
     assert!(auth.accepts_bearer());
     assert!(auth.trusted_proxies().is_empty());
-    assert_eq!(auth.validator().leeway().as_secs(), 30);
+    assert_eq!(auth.validator().unwrap().leeway().as_secs(), 30);
 }
 
 #[test]
@@ -71,7 +65,7 @@ fn every_setting_is_read() {
     let auth = Authenticator::new(config);
     assert_eq!(auth.cookie_name(), "organizr_token_abc");
     assert!(!auth.accepts_bearer());
-    assert_eq!(auth.validator().leeway().as_secs(), 5);
+    assert_eq!(auth.validator().unwrap().leeway().as_secs(), 5);
     assert!(auth.trusted_proxies().trusts(&Peer::Unix));
 
     // The renamed headers and the API key in the query are in effect.
@@ -109,14 +103,14 @@ fn bad_values_name_the_variable_and_quote_the_value() {
     ];
     for (var, value) in cases {
         let err = from(&[("ORGANIZR_HASH", HASH), (var, value)]).unwrap_err();
-        let message = full_message(&err);
+        assert!(matches!(err, ConfigError::Invalid { .. }), "{err:?}");
+        let message = full_message(err);
         assert!(message.contains(var), "{var}: {message}");
         assert!(
             message.contains(&format!("{value:?}")),
             "{var}={value}: {message}"
         );
         assert!(!message.contains(HASH), "{message}");
-        assert!(matches!(err, ConfigError::Invalid { .. }), "{err:?}");
     }
     let err = from(&[
         ("ORGANIZR_HASH", HASH),
@@ -135,11 +129,11 @@ fn bad_values_name_the_variable_and_quote_the_value() {
 #[test]
 fn secrets_are_required_and_never_quoted() {
     let err = from(&[]).unwrap_err();
-    assert!(matches!(err, ConfigError::MissingSecret { .. }));
+    assert!(matches!(err, ConfigError::NothingToAuthenticate { .. }));
     assert!(err.to_string().contains("ORGANIZR_HASH"), "{err}");
 
-    let err = from(&[("ORGANIZR_HASH", "")]).unwrap_err();
-    assert!(full_message(&err).contains("ORGANIZR_HASH"), "{err}");
+    let message = full_message(from(&[("ORGANIZR_HASH", "")]).unwrap_err());
+    assert!(message.contains("ORGANIZR_HASH"), "{message}");
 
     let err = from(&[("ORGANIZR_HASH", HASH), ("ORGANIZR_HASH_FILE", "/x")]).unwrap_err();
     assert!(matches!(
@@ -149,10 +143,10 @@ fn secrets_are_required_and_never_quoted() {
             second: "ORGANIZR_HASH_FILE"
         }
     ));
-    assert!(!full_message(&err).contains(HASH));
+    assert!(!full_message(err).contains(HASH));
 
     let err = from(&[("ORGANIZR_HASH_FILE", "/nonexistent/organizr-hash")]).unwrap_err();
-    let message = full_message(&err);
+    let message = full_message(err);
     assert!(
         message.contains("ORGANIZR_HASH_FILE") && message.contains("/nonexistent/organizr-hash"),
         "{message}"
@@ -214,7 +208,7 @@ fn hash_file_and_config_php() {
     )
     .unwrap();
     let message =
-        full_message(&from(&[("ORGANIZR_CONFIG_PHP", php.to_str().unwrap())]).unwrap_err());
+        full_message(from(&[("ORGANIZR_CONFIG_PHP", php.to_str().unwrap())]).unwrap_err());
     assert!(
         message.contains("ORGANIZR_CONFIG_PHP") && message.contains("config.php"),
         "{message}"
@@ -222,7 +216,7 @@ fn hash_file_and_config_php() {
     assert!(!message.contains("secretmarker"), "{message}");
     let missing = dir.join("nope.php");
     let message =
-        full_message(&from(&[("ORGANIZR_CONFIG_PHP", missing.to_str().unwrap())]).unwrap_err());
+        full_message(from(&[("ORGANIZR_CONFIG_PHP", missing.to_str().unwrap())]).unwrap_err());
     assert!(message.contains("nope.php"), "{message}");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -254,7 +248,7 @@ fn serde_config_checks_like_env() {
         r#"{{"organizr_hash":"{HASH}","trusted_proxies":"proxy.lan"}}"#
     )))
     .unwrap_err();
-    let message = full_message(&err);
+    let message = full_message(err);
     assert!(
         message.contains("trusted_proxies") && message.contains("\"proxy.lan\""),
         "{message}"
@@ -295,17 +289,15 @@ fn login_urls_a_browser_reads_as_another_host_are_refused() {
         "https://user@evil.example/",
     ] {
         let err = from(&[("ORGANIZR_HASH", HASH), ("ORGANIZR_LOGIN_URL", url)]).unwrap_err();
-        let message = full_message(&err);
-        assert!(
-            matches!(
-                err,
-                ConfigError::Invalid {
-                    setting: "ORGANIZR_LOGIN_URL",
-                    ..
-                }
-            ),
-            "{url:?}: {message}"
+        let matched = matches!(
+            &err,
+            ConfigError::Invalid {
+                setting: "ORGANIZR_LOGIN_URL",
+                ..
+            }
         );
+        let message = full_message(err);
+        assert!(matched, "{url:?}: {message}");
         assert!(message.contains(&format!("{url:?}")), "{url:?}: {message}");
     }
     for url in ["/login", "/organizr/?next=%2F", "https://organizr.example/"] {
@@ -330,11 +322,9 @@ fn header_names_with_underscores_are_refused_by_name() {
         ),
     ] {
         let err = from(&[("ORGANIZR_HASH", HASH), (var, value)]).unwrap_err();
-        let message = full_message(&err);
-        assert!(
-            matches!(&err, ConfigError::Invalid { setting, .. } if setting == &var),
-            "{var}: {message}"
-        );
+        let matched = matches!(&err, ConfigError::Invalid { setting, .. } if setting == &var);
+        let message = full_message(err);
+        assert!(matched, "{var}: {message}");
         assert!(message.contains("`_`"), "{var}: {message}");
     }
     assert!(
@@ -353,17 +343,15 @@ fn header_names_with_underscores_are_refused_by_name() {
 fn blank_keys_are_refused_naming_the_setting() {
     for blank in ["   ", "\n", " \t\r\n", "\u{0020}\u{0020}"] {
         let err = from(&[("ORGANIZR_HASH", blank)]).unwrap_err();
-        let message = full_message(&err);
-        assert!(
-            matches!(
-                err,
-                ConfigError::Secret {
-                    setting: "ORGANIZR_HASH",
-                    ..
-                }
-            ),
-            "{blank:?}: {message}"
+        let matched = matches!(
+            &err,
+            ConfigError::Secret {
+                setting: "ORGANIZR_HASH",
+                ..
+            }
         );
+        let message = full_message(err);
+        assert!(matched, "{blank:?}: {message}");
         assert!(message.contains("ORGANIZR_HASH"), "{message}");
     }
     let dir = temp_dir("blank");
@@ -375,17 +363,15 @@ fn blank_keys_are_refused_naming_the_setting() {
         let path = dir.join(name);
         std::fs::write(&path, content).unwrap();
         let err = from(&[("ORGANIZR_HASH_FILE", path.to_str().unwrap())]).unwrap_err();
-        let message = full_message(&err);
-        assert!(
-            matches!(
-                err,
-                ConfigError::Secret {
-                    setting: "ORGANIZR_HASH_FILE",
-                    ..
-                }
-            ),
-            "{name}: {message}"
+        let matched = matches!(
+            &err,
+            ConfigError::Secret {
+                setting: "ORGANIZR_HASH_FILE",
+                ..
+            }
         );
+        let message = full_message(err);
+        assert!(matched, "{name}: {message}");
         assert!(
             message.contains(path.to_str().unwrap()),
             "{name}: {message}"
@@ -405,4 +391,131 @@ fn blank_keys_are_refused_naming_the_setting() {
     );
     // A short but real key still starts (with a warning: tests/startup_warnings.rs).
     assert!(from(&[("ORGANIZR_HASH", "abc")]).is_ok());
+}
+
+#[test]
+fn proxy_only_mode_needs_no_key_but_something_to_authenticate() {
+    // Only a trusted proxy: tokens are not accepted, the proxy is believed.
+    let auth = Authenticator::new(from(&[("ORGANIZR_TRUSTED_PROXIES", "10.0.0.2")]).unwrap());
+    assert!(!auth.accepts_tokens());
+    let mut h = http::HeaderMap::new();
+    h.insert("remote-user", "alice".parse().unwrap());
+    let proxy: Peer = "10.0.0.2:4000"
+        .parse::<std::net::SocketAddr>()
+        .unwrap()
+        .into();
+    assert_eq!(
+        auth.resolve(&h, None, &proxy).level(),
+        GroupLevel::LOGGED_IN
+    );
+    // Only an API key: fine too.
+    assert!(from(&[("ORGANIZR_API_KEY", "K3yK3yK3yK3yK3yK3yK3")]).is_ok());
+    // Nothing at all: a start-up error that names every way in.
+    let err = from(&[("ORGANIZR_UUID", "u")]).unwrap_err();
+    assert!(matches!(err, ConfigError::NothingToAuthenticate { .. }));
+    let message = full_message(err);
+    for var in [
+        "ORGANIZR_HASH",
+        "ORGANIZR_CONFIG_PHP",
+        "ORGANIZR_TRUSTED_PROXIES",
+        "ORGANIZR_API_KEY",
+    ] {
+        assert!(message.contains(var), "{message}");
+    }
+    // An empty list is no list.
+    assert!(matches!(
+        from(&[("ORGANIZR_TRUSTED_PROXIES", " ")]).unwrap_err(),
+        ConfigError::NothingToAuthenticate { .. }
+    ));
+}
+
+#[test]
+fn group_names_settings_are_checked_naming_the_entry() {
+    let proxy = ("ORGANIZR_TRUSTED_PROXIES", "10.0.0.2");
+    let groups = ("ORGANIZR_PROXY_GROUPS_HEADER", "Remote-Groups");
+    let ok = from(&[
+        proxy,
+        groups,
+        ("ORGANIZR_PROXY_GROUP_MAP", "admins=0, power=3, family=4"),
+        ("ORGANIZR_PROXY_DEFAULT_LEVEL", "none"),
+        ("ORGANIZR_PROXY_EMAIL_HEADER", "Remote-Email"),
+        ("ORGANIZR_PROXY_NAME_HEADER", "Remote-Name"),
+    ]);
+    assert!(ok.is_ok(), "{ok:?}");
+    for (map, entry) in [
+        ("admins=0,family", "\"family\""),
+        ("admins=1000", "\"admins=1000\""),
+        ("admins=0,admins=4", "\"admins=4\""),
+        ("admins=-1", "\"admins=-1\""),
+    ] {
+        let err = from(&[proxy, groups, ("ORGANIZR_PROXY_GROUP_MAP", map)]).unwrap_err();
+        let message = full_message(err);
+        assert!(
+            message.contains("ORGANIZR_PROXY_GROUP_MAP") && message.contains(entry),
+            "{map}: {message}"
+        );
+    }
+    // The numeric group header and the names header exclude each other.
+    let err = from(&[
+        proxy,
+        groups,
+        ("ORGANIZR_PROXY_GROUP_HEADER", "Remote-Group-Id"),
+    ])
+    .unwrap_err();
+    assert!(matches!(err, ConfigError::Conflict { .. }), "{err:?}");
+    // A map without the header it maps is a mistake.
+    let err = from(&[proxy, ("ORGANIZR_PROXY_GROUP_MAP", "admins=0")]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConfigError::Requires {
+                setting: "ORGANIZR_PROXY_GROUP_MAP",
+                needs: "ORGANIZR_PROXY_GROUPS_HEADER"
+            }
+        ),
+        "{err:?}"
+    );
+    // A default level beside a numeric group header means nothing.
+    assert!(matches!(
+        from(&[
+            proxy,
+            ("ORGANIZR_PROXY_GROUP_HEADER", "Remote-Group-Id"),
+            ("ORGANIZR_PROXY_DEFAULT_LEVEL", "4"),
+        ])
+        .unwrap_err(),
+        ConfigError::Conflict { .. }
+    ));
+    for bad in ["1000", "-1", "admins", "nope"] {
+        let err = from(&[proxy, ("ORGANIZR_PROXY_DEFAULT_LEVEL", bad)]).unwrap_err();
+        let message = full_message(err);
+        assert!(
+            message.contains("ORGANIZR_PROXY_DEFAULT_LEVEL") && message.contains(bad),
+            "{message}"
+        );
+    }
+    // Header names are checked like the user header's.
+    for var in [
+        "ORGANIZR_PROXY_EMAIL_HEADER",
+        "ORGANIZR_PROXY_NAME_HEADER",
+        "ORGANIZR_PROXY_GROUPS_HEADER",
+    ] {
+        let err = from(&[proxy, (var, "Remote_Email")]).unwrap_err();
+        assert!(full_message(err).contains(var), "{var}");
+    }
+    // The same through a config file, with the serde field names.
+    let settings: Settings = serde_json::from_str(
+        r#"{"trusted_proxies":"10.0.0.2","proxy_groups_header":"Remote-Groups","proxy_group_map":"admins=0","proxy_default_level":4}"#,
+    )
+    .unwrap();
+    assert!(Config::from_settings(settings).is_ok());
+    let settings: Settings =
+        serde_json::from_str(r#"{"trusted_proxies":"10.0.0.2","proxy_group_map":"admins=0"}"#)
+            .unwrap();
+    assert!(matches!(
+        Config::from_settings(settings).unwrap_err(),
+        ConfigError::Requires {
+            setting: "proxy_group_map",
+            needs: "proxy_groups_header"
+        }
+    ));
 }

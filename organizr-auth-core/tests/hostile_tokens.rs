@@ -389,6 +389,33 @@ fn hostile_tokens_are_refused_by_the_right_rule() {
             with_claims(&CLAIMS.replace("4102444800.25", "1e999")),
             Malformed("payload is not valid claims JSON"),
         ),
+        // Regression (issue 11, item 4): an `exp` no Organizr could write made a
+        // token that never expires.
+        (
+            "exp_beyond_year_9999",
+            with_claims(&CLAIMS.replace("4102444800.25", "1e20")),
+            InvalidClaim("exp"),
+        ),
+        (
+            "exp_one_second_beyond_year_9999",
+            with_claims(&CLAIMS.replace("4102444800.25", "253402300800")),
+            InvalidClaim("exp"),
+        ),
+        (
+            "exp_negative",
+            with_claims(&CLAIMS.replace("4102444800.25", "-1")),
+            InvalidClaim("exp"),
+        ),
+        (
+            "nbf_negative",
+            with_claims(&CLAIMS.replace(r#""nbf":1600000000.5"#, r#""nbf":-1700000000"#)),
+            InvalidClaim("nbf"),
+        ),
+        (
+            "iat_beyond_year_9999",
+            with_claims(&CLAIMS.replace(r#""iat":1600000000.5"#, r#""iat":1e300"#)),
+            InvalidClaim("iat"),
+        ),
         (
             "nbf_future",
             with_claims(&CLAIMS.replace(r#""nbf":1600000000.5"#, r#""nbf":1700000100"#)),

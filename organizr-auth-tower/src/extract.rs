@@ -282,7 +282,12 @@ fn require(parts: &Parts, level: UserLevel) -> Result<Identity, ExtractorRejecti
     // Core authorizes, logs the decision and builds the rejection, exactly as
     // the layer would.
     admission
-        .require(level, parts.method.as_str(), &parts.headers)
+        .require(
+            level,
+            parts.method.as_str(),
+            parts.uri.path(),
+            &parts.headers,
+        )
         .cloned()
         .map_err(|rejection| {
             let response = (context.responder)(rejection.clone(), parts);

@@ -576,11 +576,12 @@ where
         // Core decides everything, including whether an outer layer's
         // admission (if any) can be reused.
         let verdict = self.layer.authenticator.admit(
-            RequestHead {
-                method: parts.method.as_str(),
-                query: parts.uri.query(),
-                headers: &mut parts.headers,
-            },
+            RequestHead::new(
+                parts.method.as_str(),
+                parts.uri.path(),
+                parts.uri.query(),
+                &mut parts.headers,
+            ),
             peer,
             self.layer.policy,
             parts.extensions.get::<Admission>(),

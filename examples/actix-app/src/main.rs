@@ -1,7 +1,7 @@
 //! A small actix-web app behind Organizr, protected by `organizr-auth-actix`.
 //!
 //! ```text
-//! ORGANIZR_CONFIG_PHP=/path/to/organizr/api/config/config.php \
+//! ORGANIZR_CONFIG_PHP=/path/to/organizr/data/config/config.php \
 //! ORGANIZR_TRUSTED_PROXIES=@ ORGANIZR_LISTEN=unix:/run/actix-app/http.sock \
 //!     cargo run --release -p actix-app
 //! ```
@@ -39,7 +39,15 @@ use organizr_auth_actix::{OrganizrAuth, OrganizrUser, rejection_response};
 use organizr_auth_core::{Admission, Authenticator, Config, GroupLevel, Identity, UserLevel};
 use serde::Serialize;
 
-const USAGE: &str = "usage: actix-app (configured by ORGANIZR_* variables; see examples/README.md)";
+const NAME: &str = "actix-app";
+
+/// The top of `--help`, above the variables.
+const ABOUT: &str = "\
+A small actix-web app behind Organizr, protected by organizr-auth-actix. Routes:
+GET /public and /echo-headers (anyone), /me (any logged-in user), /admin
+(level 0), /level/{n} (level n). Listens on ORGANIZR_LISTEN, by default
+127.0.0.1:3001.
+";
 
 /// The body of `/public`.
 const PUBLIC_BODY: &str = "public: anyone may read this\n";
@@ -51,22 +59,25 @@ fn main() -> ExitCode {
     match std::env::args_os().nth(1) {
         None => {}
         Some(arg) if arg == "-h" || arg == "--help" => {
-            println!("{USAGE}");
+            print!("{}", server::usage(NAME, ABOUT));
+            return ExitCode::SUCCESS;
+        }
+        Some(arg) if arg == "-V" || arg == "--version" => {
+            println!("{NAME} {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
         Some(arg) => {
-            eprintln!("actix-app: error: unknown argument {arg:?}\n{USAGE}");
+            eprintln!("{NAME}: error: unknown argument {arg:?} (try {NAME} --help)");
             return ExitCode::from(2);
         }
     }
-    // Before the configuration: core logs its warnings (a short key, a
-    // 0.0.0.0/0 proxy list) while it is built.
-    server::init_tracing();
-    match run() {
+    // Logging first: core logs its warnings (a short key, a 0.0.0.0/0 proxy
+    // list) while the configuration is built.
+    match server::init_tracing().and_then(|()| run()) {
         Ok(()) => ExitCode::SUCCESS,
         // Printed, not logged: a start-up error must be seen even with RUST_LOG=off.
         Err(e) => {
-            eprintln!("actix-app: error: {e:#}");
+            eprintln!("{NAME}: error: {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -75,6 +86,7 @@ fn main() -> ExitCode {
 fn run() -> anyhow::Result<()> {
     let listen = server::Listen::from_env("127.0.0.1:3001")?;
     let auth = Arc::new(Authenticator::new(Config::from_env()?));
+    server::log_settings(NAME, &auth);
     let bound = listen.bind()?;
     let shown = bound.describe();
     // `HttpServer::new` builds one App per worker; they share the authenticator.
@@ -187,7 +199,7 @@ async fn level(req: HttpRequest) -> HttpResponse {
     let headers = ActixHeaders(req.headers());
     let answer = match UserLevel::new(required) {
         Some(level) => who
-            .require(level, req.method().as_str(), &headers)
+            .require(level, req.method().as_str(), req.path(), &headers)
             .map(Some),
         None => Ok(who.identity()),
     };

@@ -1,7 +1,7 @@
 //! A small axum app behind Organizr, protected by `organizr-auth-tower`.
 //!
 //! ```text
-//! ORGANIZR_CONFIG_PHP=/path/to/organizr/api/config/config.php \
+//! ORGANIZR_CONFIG_PHP=/path/to/organizr/data/config/config.php \
 //! ORGANIZR_TRUSTED_PROXIES=172.18.0.2 \
 //!     cargo run --release -p axum-app
 //! ```
@@ -34,7 +34,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use axum::extract::Path;
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension, Json, Router};
@@ -42,7 +42,15 @@ use organizr_auth_core::{Admission, Authenticator, Config, GroupLevel, Identity,
 use organizr_auth_tower::{OrganizrAuth, OrganizrUser};
 use serde::Serialize;
 
-const USAGE: &str = "usage: axum-app (configured by ORGANIZR_* variables; see examples/README.md)";
+const NAME: &str = "axum-app";
+
+/// The top of `--help`, above the variables.
+const ABOUT: &str = "\
+A small axum app behind Organizr, protected by organizr-auth-tower. Routes:
+GET /public and /echo-headers (anyone), /me (any logged-in user), /admin
+(level 0), /level/{n} (level n). Listens on ORGANIZR_LISTEN, by default
+127.0.0.1:3000.
+";
 
 /// The body of `/public`.
 const PUBLIC_BODY: &str = "public: anyone may read this\n";
@@ -54,22 +62,25 @@ fn main() -> ExitCode {
     match std::env::args_os().nth(1) {
         None => {}
         Some(arg) if arg == "-h" || arg == "--help" => {
-            println!("{USAGE}");
+            print!("{}", server::usage(NAME, ABOUT));
+            return ExitCode::SUCCESS;
+        }
+        Some(arg) if arg == "-V" || arg == "--version" => {
+            println!("{NAME} {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
         Some(arg) => {
-            eprintln!("axum-app: error: unknown argument {arg:?}\n{USAGE}");
+            eprintln!("{NAME}: error: unknown argument {arg:?} (try {NAME} --help)");
             return ExitCode::from(2);
         }
     }
-    // Before the configuration: core logs its warnings (a short key, a
-    // 0.0.0.0/0 proxy list) while it is built.
-    server::init_tracing();
-    match run() {
+    // Logging first: core logs its warnings (a short key, a 0.0.0.0/0 proxy
+    // list) while the configuration is built.
+    match server::init_tracing().and_then(|()| run()) {
         Ok(()) => ExitCode::SUCCESS,
         // Printed, not logged: a start-up error must be seen even with RUST_LOG=off.
         Err(e) => {
-            eprintln!("axum-app: error: {e:#}");
+            eprintln!("{NAME}: error: {e:#}");
             ExitCode::FAILURE
         }
     }
@@ -78,6 +89,7 @@ fn main() -> ExitCode {
 fn run() -> anyhow::Result<()> {
     let listen = server::Listen::from_env("127.0.0.1:3000")?;
     let auth = Arc::new(Authenticator::new(Config::from_env()?));
+    server::log_settings(NAME, &auth);
     // `serve` hands each request's socket peer to the layer (axum's ConnectInfo):
     // the peer decides whether a `Remote-User` header is believed.
     server::serve(listen.bind()?, router(auth))
@@ -151,6 +163,7 @@ async fn level(
     Extension(who): Extension<Admission>,
     Path(n): Path<String>,
     method: Method,
+    uri: Uri,
     headers: HeaderMap,
 ) -> Response {
     let Ok(required) = n.parse::<GroupLevel>() else {
@@ -159,7 +172,9 @@ async fn level(
     // Core logs the decision and builds the same rejection the layer would;
     // 999 admits anyone, with or without an identity.
     let answer = match UserLevel::new(required) {
-        Some(level) => who.require(level, method.as_str(), &headers).map(Some),
+        Some(level) => who
+            .require(level, method.as_str(), uri.path(), &headers)
+            .map(Some),
         None => Ok(who.identity()),
     };
     match answer {

@@ -70,6 +70,8 @@ enum Addr {
 struct App {
     child: Child,
     addr: Addr,
+    /// The log lines up to and with the one that says where it listens.
+    log: Vec<String>,
 }
 
 impl App {
@@ -109,14 +111,23 @@ impl App {
                     panic!("{NAME} did not start ({e}); its log:\n{}", seen.join("\n"));
                 }
             };
-            // `... axum-app listening listen=127.0.0.1:40001`: the address bound.
+            // `... axum-app listening listen=127.0.0.1:40001`, or the same
+            // as JSON: the address bound.
             if line.contains(&format!("{NAME} listening")) {
-                let bound = line.split("listen=").nth(1).unwrap().trim();
+                let bound = match serde_json::from_str::<serde_json::Value>(&line) {
+                    Ok(event) => event["listen"].as_str().unwrap().to_owned(),
+                    Err(_) => line.split("listen=").nth(1).unwrap().trim().to_owned(),
+                };
                 let addr = match bound.strip_prefix("unix:") {
                     Some(path) => Addr::Unix(path.into()),
                     None => Addr::Tcp(bound.parse().unwrap()),
                 };
-                return App { child, addr };
+                seen.push(line);
+                return App {
+                    child,
+                    addr,
+                    log: seen,
+                };
             }
             seen.push(line);
         }
@@ -568,6 +579,20 @@ fn command_line_and_start_up_errors() {
     let (code, out, _) = run(&["--help"], &[]);
     assert_eq!(code, Some(0));
     assert!(out.starts_with(&format!("usage: {NAME}")), "{out}");
+    // Every variable the apps read, from core's table.
+    for v in organizr_auth_core::config::VARIABLES {
+        use organizr_auth_core::config::ReadBy;
+        let read = matches!(v.read_by, ReadBy::Config | ReadBy::Programs);
+        assert_eq!(
+            out.contains(&format!("\n  {} (default: ", v.env)),
+            read,
+            "{}",
+            v.env
+        );
+    }
+    let (code, out, _) = run(&["--version"], &[]);
+    assert_eq!(code, Some(0));
+    assert_eq!(out, format!("{NAME} {}\n", env!("CARGO_PKG_VERSION")));
 
     let (code, _, err) = run(&["--demo"], &[]);
     assert_eq!(code, Some(2));
@@ -598,6 +623,28 @@ fn command_line_and_start_up_errors() {
             "ORGANIZR_TRUSTED_PROXIES=\"10.0.0.0/33\"",
         ),
         (&[("ORGANIZR_LISTEN", "127.0.0.1:0")], "ORGANIZR_CONFIG_PHP"),
+        (
+            &[("ORGANIZR_HASH", secret), ("ORGANIZR_LOG_FORMAT", "yaml")],
+            "ORGANIZR_LOG_FORMAT=\"yaml\" is invalid",
+        ),
+        (
+            &[("ORGANIZR_HASH", secret), ("ORGANIZR_LISTEN_MODE", "4770")],
+            "ORGANIZR_LISTEN_MODE=\"4770\" is invalid",
+        ),
+        (
+            &[
+                ("ORGANIZR_HASH", secret),
+                ("ORGANIZR_LISTEN_MODE", "rw-rw----"),
+            ],
+            "ORGANIZR_LISTEN_MODE=\"rw-rw----\" is invalid",
+        ),
+        (
+            &[
+                ("ORGANIZR_HASH", secret),
+                ("ORGANIZR_LISTEN_GROUP", "no-such-group-here"),
+            ],
+            "ORGANIZR_LISTEN_GROUP=\"no-such-group-here\" is invalid",
+        ),
     ] {
         let (code, _, err) = run(&[], vars);
         assert_eq!(code, Some(1), "{vars:?}: {err}");
@@ -605,4 +652,51 @@ fn command_line_and_start_up_errors() {
         assert!(err.contains(wanted), "{vars:?}: {err}");
         assert!(!err.contains(secret), "the key leaked: {err}");
     }
+}
+
+#[test]
+fn a_unix_socket_gets_its_mode_and_group() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = std::env::temp_dir().join(format!("{NAME}-access-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // The test's own group (the directory's): any user may give a file to it.
+    let gid = std::fs::metadata(&dir).unwrap().gid().to_string();
+    let socket = dir.join("http.sock");
+    let app = App::start(
+        &format!("unix:{}", socket.display()),
+        &[
+            ("ORGANIZR_LISTEN_MODE", "0620"),
+            ("ORGANIZR_LISTEN_GROUP", &gid),
+        ],
+    );
+    let meta = std::fs::symlink_metadata(&socket).unwrap();
+    assert_eq!((meta.mode() & 0o7777, meta.gid().to_string()), (0o620, gid));
+    assert_eq!(app.send(&get("/public")).status, 200);
+    assert!(app.stop().success());
+    assert!(!socket.exists(), "the socket file is left behind");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_start_up_block_and_json_logs() {
+    let app = App::start("127.0.0.1:0", &[("ORGANIZR_LOG_FORMAT", "json")]);
+    for line in &app.log {
+        let event: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"));
+        assert!(event["message"].is_string(), "{line}");
+    }
+    let settings = app
+        .log
+        .iter()
+        .find(|l| l.contains(&format!("{NAME} settings")))
+        .unwrap_or_else(|| panic!("no settings block: {:?}", app.log));
+    let settings: serde_json::Value = serde_json::from_str(settings).unwrap();
+    assert_eq!(settings["key"], "ORGANIZR_HASH (set)");
+    assert_eq!(settings["cookie"], format!("organizr_token_{UUID}"));
+    assert_eq!(settings["trusted_proxies"], "127.0.0.2/32,@");
+    assert_eq!(settings["bearer"], true);
+    assert_eq!(settings["session_check"], false);
+    assert_eq!(settings["login_url"], "none");
+    assert!(!app.log.join("\n").contains(KEY), "the key is in the log");
+    assert_eq!(app.send(&get("/public")).status, 200);
 }

@@ -5,18 +5,27 @@
 #   bash examples/forward-auth/e2e/run.sh
 #
 # Starts, on loopback and free high ports:
-#   forward-auth            Organizr's auth API stand-in (key from a config.php)
-#   axum-app                trusts only 127.0.0.2, nginx's proxy_bind address
+#   forward-auth            Organizr's auth API stand-in (key from a config.php),
+#                           believing 127.0.0.1 (nginx, Caddy) about client
+#                           addresses, redirecting browsers of 127.0.0.1
+#   axum-app (socket)       on a UNIX socket that only nginx uses, trusts "@"
+#   axum-app (tcp)          the same configuration on TCP: what a client that
+#                           goes around nginx reaches
 #   actix-app (socket)      on a UNIX socket that only Caddy uses, trusts "@"
-#   actix-app (tcp)         the same configuration on TCP: what a client that
-#                           goes around Caddy reaches
+#   actix-app (tcp)         the same, on TCP, around Caddy
 #   axum-app (dual-stack)   on [::], when the host has IPv6
-#   nginx                   deploy/nginx.conf   -> axum-app
+#   nginx                   deploy/nginx.conf   -> axum-app (socket)
 #   caddy                   deploy/Caddyfile    -> actix-app (socket)
 # then checks with curl that valid sessions get through, anonymous and
-# too-low requests are refused, and identity headers sent by a client never
-# reach an app as an identity: not through either proxy, not sent straight to
-# the apps. Prints "N passed, M failed" last, and exits non-zero on any failure.
+# too-low requests are refused, identity headers sent by a client never
+# reach an app as an identity (not through either proxy, not sent straight to
+# the apps), allow and deny lists hold whatever X-Forwarded-For a client
+# sends, and browsers are redirected to the login page with an encoded
+# return=. The proxies run the files of deploy/ themselves: only the lines
+# marked "e2e:" (ports, socket paths, the example networks) are swapped.
+# Extra client addresses come from curl --interface 127.0.0.3 / 127.0.0.4
+# (all of 127.0.0.0/8 is loopback on Linux). Prints "N passed, M failed"
+# last, and exits non-zero on any failure.
 #
 # Needs: cargo, curl, nginx, caddy (2.5.1+). Missing nginx/caddy/curl are
 # installed with apt-get when running as root (CI: Debian 12); otherwise the
@@ -181,36 +190,53 @@ free_port() {
 
 # --- requests and checks ------------------------------------------------------
 
-# request CURL_ARGS... : sets STATUS and BODY.
+# request CURL_ARGS... : sets STATUS, BODY and HEADERS (the answer's header
+# lines, names lower-cased, CR removed).
 request() {
-    STATUS=$(curl -s -o "$WORK/body" -w '%{http_code}' --max-time 10 "$@") || STATUS="curl-exit-$?"
+    STATUS=$(curl -s -o "$WORK/body" -D "$WORK/headers" -w '%{http_code}' --max-time 10 "$@") || STATUS="curl-exit-$?"
     BODY=$(cat "$WORK/body" 2>/dev/null || true)
+    HEADERS=$(tr -d '\r' <"$WORK/headers" 2>/dev/null | awk -F': ' 'NF > 1 { printf "%s: %s\n", tolower($1), substr($0, length($1) + 3) }' || true)
 }
 
-# expect NAME STATUS [has=TEXT]... [lacks=TEXT]... -- CURL_ARGS...
+# header NAME : the value of header NAME (lower-case) in HEADERS, if any.
+header() {
+    printf '%s\n' "$HEADERS" | awk -v n="$1: " 'index($0, n) == 1 { print substr($0, length(n) + 1); exit }'
+}
+
+# expect NAME STATUS [has=TEXT]... [lacks=TEXT]... [hdr=NAME=VALUE]... [nohdr=NAME]... -- CURL_ARGS...
 #   One request; passes when the status is STATUS, the body contains every
-#   has= text and none of the lacks= texts.
+#   has= text and none of the lacks= texts, the answer's header NAME
+#   (lower-case) is exactly VALUE for every hdr=, and absent for every nohdr=.
 expect() {
     local name=$1 want=$2
     shift 2
-    local has=() lacks=()
+    local has=() lacks=() hdrs=() nohdrs=()
     while [ $# -gt 0 ] && [ "$1" != "--" ]; do
         case $1 in
             has=*) has+=("${1#has=}") ;;
             lacks=*) lacks+=("${1#lacks=}") ;;
+            hdr=*) hdrs+=("${1#hdr=}") ;;
+            nohdr=*) nohdrs+=("${1#nohdr=}") ;;
             *) log "expect: bad argument $1"; return 1 ;;
         esac
         shift
     done
     shift
     request "$@"
-    local problems=() t
+    local problems=() t got
     [ "$STATUS" = "$want" ] || problems+=("status $STATUS, want $want")
     for t in "${has[@]+"${has[@]}"}"; do
         [[ "$BODY" == *"$t"* ]] || problems+=("body lacks $t")
     done
     for t in "${lacks[@]+"${lacks[@]}"}"; do
         [[ "$BODY" != *"$t"* ]] || problems+=("body contains $t")
+    done
+    for t in "${hdrs[@]+"${hdrs[@]}"}"; do
+        got=$(header "${t%%=*}")
+        [ "$got" = "${t#*=}" ] || problems+=("header ${t%%=*}: '$got', want '${t#*=}'")
+    done
+    for t in "${nohdrs[@]+"${nohdrs[@]}"}"; do
+        [ -z "$(header "$t")" ] || problems+=("header $t present: $(header "$t")")
     done
     if [ ${#problems[@]} -eq 0 ]; then
         pass "$name"
@@ -363,6 +389,12 @@ free_port DUAL_PORT
 free_port NGINX_PORT
 free_port CADDY_PORT
 ACTIX_SOCKET="$WORK/actix-app.sock"
+AXUM_SOCKET="$WORK/axum-app.sock"
+# The example networks of the deploy files, as the e2e clients reach the
+# proxies: curl --interface 127.0.0.3 is "home", 127.0.0.4 "guest".
+HOME_IP=127.0.0.3
+GUEST_IP=127.0.0.4
+LOGIN_URL="https://organizr.example/"
 
 mint() { env -i PATH="$PATH" HOME="$WORK" "$BIN/mint-token" --config-php "$WORK/config.php" --cookie "$@" 2>>"$WORK/logs/mint-token.log"; }
 ALICE=$(mint --user alice --group 4 --email alice@example.org --user-id 2)
@@ -379,26 +411,31 @@ RUN_ENV=(env -i PATH="$PATH" HOME="$WORK" RUST_LOG="${RUST_LOG:-info}")
 # nginx and Caddy fill from forward-auth's X-Organizr-Group answer.
 APP_ENV=(ORGANIZR_HASH_FILE="$WORK/organizr_hash" ORGANIZR_UUID="$UUID" ORGANIZR_PROXY_GROUP_HEADER=X-Organizr-Group)
 
-# forward-auth trusts no proxy (the subrequest carries the client's headers),
-# and has a login URL that it must ignore (nginx cannot follow a redirect from
-# auth_request).
+# forward-auth as the deploy files run it: it trusts no proxy for identities
+# (the subrequest carries the client's headers), believes nginx and Caddy
+# (127.0.0.1) about client addresses, and redirects refused browsers of the
+# proxies' host (127.0.0.1) to the login URL.
 start forward-auth "${RUN_ENV[@]}" ORGANIZR_CONFIG_PHP="$WORK/config.php" ORGANIZR_LISTEN="127.0.0.1:$FA_PORT" \
-    ORGANIZR_LOGIN_URL="https://organizr.example/" "$BIN/forward-auth"
-# nginx connects from 127.0.0.2 (proxy_bind); curl's direct requests come from
-# 127.0.0.1, which is not trusted.
-start axum-app "${RUN_ENV[@]}" "${APP_ENV[@]}" ORGANIZR_TRUSTED_PROXIES=127.0.0.2 \
+    ORGANIZR_REAL_IP_FROM=127.0.0.1 ORGANIZR_LOGIN_URL="$LOGIN_URL" ORGANIZR_REDIRECT_HOSTS=127.0.0.1 \
+    "$BIN/forward-auth"
+# A proxy's address is no identity: any local process can connect from
+# 127.0.0.1 (or bind 127.0.0.2). So each app behind a proxy listens on a UNIX
+# socket that only that proxy uses, and trusts "@" (UNIX-socket peers) only.
+# A second instance of each with the same configuration on TCP is what a
+# client reaches when it goes around the proxy: its TCP peers are never
+# trusted.
+start axum-app-socket "${RUN_ENV[@]}" "${APP_ENV[@]}" ORGANIZR_TRUSTED_PROXIES=@ \
+    ORGANIZR_LISTEN="unix:$AXUM_SOCKET" "$BIN/axum-app"
+start axum-app-tcp "${RUN_ENV[@]}" "${APP_ENV[@]}" ORGANIZR_TRUSTED_PROXIES=@ \
     ORGANIZR_LISTEN="127.0.0.1:$AXUM_PORT" "$BIN/axum-app"
-# Caddy cannot choose its source address, and connects from 127.0.0.1 like
-# any local client. So the actix-app behind Caddy listens on a UNIX socket that
-# only Caddy uses, and trusts "@" (UNIX-socket peers) only. A second instance
-# with the same configuration on TCP is what a client reaches when it goes
-# around Caddy: its TCP peers are never trusted.
 start actix-app-socket "${RUN_ENV[@]}" "${APP_ENV[@]}" ORGANIZR_TRUSTED_PROXIES=@ \
     ORGANIZR_LISTEN="unix:$ACTIX_SOCKET" "$BIN/actix-app"
 start actix-app-tcp "${RUN_ENV[@]}" "${APP_ENV[@]}" ORGANIZR_TRUSTED_PROXIES=@ \
     ORGANIZR_LISTEN="127.0.0.1:$ACTIX_PORT" "$BIN/actix-app"
 # Dual-stack: IPv4 peers arrive as ::ffff:127.0.0.2 and must still match the
-# IPv4 entry. Only where loopback has IPv6 (::1).
+# IPv4 entry. Only where loopback has IPv6 (::1). (A test of address
+# matching, not a recipe: see above for why a loopback address is no proxy
+# identity.)
 DUAL=0
 if grep -qs '^00000000000000000000000000000001 ' /proc/net/if_inet6; then
     DUAL=1
@@ -406,15 +443,24 @@ if grep -qs '^00000000000000000000000000000001 ' /proc/net/if_inet6; then
         ORGANIZR_LISTEN="[::]:$DUAL_PORT" "$BIN/axum-app"
 fi
 
-# nginx: the documented site, with the e2e addresses.
-sed "s#@WORK@#$WORK#g" "$E2E_DIR/nginx-main.conf.template" >"$WORK/nginx/nginx.conf"
-sed -e "s/server 127.0.0.1:9090;  # e2e: forward-auth/server 127.0.0.1:$FA_PORT;/" \
-    -e "s/server 127.0.0.1:3000;  # e2e: axum-app/server 127.0.0.1:$AXUM_PORT;/" \
-    -e "s/listen 80;  # e2e: nginx/listen 127.0.0.1:$NGINX_PORT;/" \
+# nginx: the documented site, with the e2e addresses on the lines marked
+# "e2e:". Run as root, nginx's workers would be nobody, who cannot open the
+# app's socket (made by root here); in production the socket's group is
+# nginx's (see deploy/nginx.conf).
+NGINX_USER=""
+if [ "$(id -u)" = 0 ]; then NGINX_USER="user root;"; fi
+sed -e "s#@WORK@#$WORK#g" -e "s#@USER@#$NGINX_USER#" "$E2E_DIR/nginx-main.conf.template" >"$WORK/nginx/nginx.conf"
+sed -e "s#server 127.0.0.1:9090;  \# e2e: forward-auth#server 127.0.0.1:$FA_PORT;#" \
+    -e "s#server unix:/run/organizr-auth/axum-app.sock;  \# e2e: axum-app#server unix:$AXUM_SOCKET;#" \
+    -e "s#listen 80;  \# e2e: nginx#listen 127.0.0.1:$NGINX_PORT;#" \
+    -e "s#/deny/192.168.50.0/24;  \# e2e: guest-network#/deny/$GUEST_IP;#" \
+    -e "s#/allow/192.168.1.0/24;  \# e2e: home-network#/allow/$HOME_IP;#" \
     "$DEPLOY_DIR/nginx.conf" >"$WORK/nginx/site.conf"
-for wanted in "server 127.0.0.1:$FA_PORT;" "server 127.0.0.1:$AXUM_PORT;" "listen 127.0.0.1:$NGINX_PORT;"; do
+for wanted in "server 127.0.0.1:$FA_PORT;" "server unix:$AXUM_SOCKET;" "listen 127.0.0.1:$NGINX_PORT;" \
+    "/deny/$GUEST_IP;" "/allow/$HOME_IP;"; do
     grep -qF "$wanted" "$WORK/nginx/site.conf" || { log "deploy/nginx.conf changed: could not set '$wanted'"; exit 1; }
 done
+if grep -n ';  # e2e:' "$WORK/nginx/site.conf" >&2; then log "deploy/nginx.conf has e2e: lines this script does not set"; exit 1; fi
 NGINX_ARGS=(-p "$WORK/nginx" -e "$WORK/logs/nginx-error.log" -c "$WORK/nginx/nginx.conf")
 "$NGINX" -t -q "${NGINX_ARGS[@]}" 2>"$WORK/logs/nginx-test.log" || {
     cat "$WORK/logs/nginx-test.log" >&2
@@ -427,17 +473,18 @@ start nginx "$NGINX" "${NGINX_ARGS[@]}"
 sed '/^{\$SITE_ADDRESS/a\	bind 127.0.0.1' "$DEPLOY_DIR/Caddyfile" >"$WORK/caddy/Caddyfile"
 start caddy env -i PATH="$PATH" HOME="$WORK/caddy" XDG_CONFIG_HOME="$WORK/caddy" XDG_DATA_HOME="$WORK/caddy" \
     CADDY_ADMIN=off SITE_ADDRESS="http://127.0.0.1:$CADDY_PORT" ORGANIZR_AUTH="127.0.0.1:$FA_PORT" \
-    APP_UPSTREAM="unix/$ACTIX_SOCKET" \
+    APP_UPSTREAM="unix/$ACTIX_SOCKET" HOME_NETWORKS="$HOME_IP" GUEST_NETWORKS="$GUEST_IP" \
     "$CADDY" run --config "$WORK/caddy/Caddyfile" --adapter caddyfile
 
 wait_ready forward-auth "http://127.0.0.1:$FA_PORT/healthz"
-wait_ready axum-app "http://127.0.0.1:$AXUM_PORT/public"
+wait_ready axum-app-socket --unix-socket "$AXUM_SOCKET" "http://localhost/public"
+wait_ready axum-app-tcp "http://127.0.0.1:$AXUM_PORT/public"
 wait_ready actix-app-socket --unix-socket "$ACTIX_SOCKET" "http://localhost/public"
 wait_ready actix-app-tcp "http://127.0.0.1:$ACTIX_PORT/public"
 if [ "$DUAL" = 1 ]; then wait_ready axum-app-dual "http://127.0.0.1:$DUAL_PORT/public"; fi
 wait_ready nginx "http://127.0.0.1:$NGINX_PORT/public"
 wait_ready caddy "http://127.0.0.1:$CADDY_PORT/public"
-log "all servers up (forward-auth :$FA_PORT, axum-app :$AXUM_PORT, actix-app :$ACTIX_PORT and $ACTIX_SOCKET, nginx :$NGINX_PORT, caddy :$CADDY_PORT)"
+log "all servers up (forward-auth :$FA_PORT, axum-app :$AXUM_PORT and $AXUM_SOCKET, actix-app :$ACTIX_PORT and $ACTIX_SOCKET, nginx :$NGINX_PORT, caddy :$CADDY_PORT)"
 
 NGX="http://127.0.0.1:$NGINX_PORT"
 CDY="http://127.0.0.1:$CADDY_PORT"
@@ -459,7 +506,29 @@ expect "forward-auth: /auth/{group} with POST" 200 -- -X POST -H "Cookie: $ALICE
 for bad in abc 1000 -1 1.5 0x1; do
     expect "forward-auth: group '$bad' is 400" 400 -- -H "Cookie: $ADMIN" "$FA/api/v2/auth/$bad"
 done
-expect "forward-auth: a browser gets 401, not a login redirect" 401 -- -H "Accept: text/html" "$FA/api/v2/auth/998"
+expect "forward-auth: a browser without X-Forwarded-* headers gets 401" 401 nohdr=location -- -H "Accept: text/html" "$FA/api/v2/auth/998"
+expect "forward-auth: a browser of a listed host is redirected, return= encoded" 302 \
+    "hdr=location=${LOGIN_URL}?return=https%3A%2F%2F127.0.0.1%3A8443%2Fa%3Fb%3D1%26c%3D2" -- \
+    -H "Accept: text/html" -H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: 127.0.0.1:8443" -H "X-Forwarded-Uri: /a?b=1&c=2" "$FA/api/v2/auth/998"
+expect "forward-auth: a browser of another host gets 401, its host never in Location" 401 nohdr=location -- \
+    -H "Accept: text/html" -H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: evil.example" -H "X-Forwarded-Uri: /" "$FA/api/v2/auth/998"
+expect "forward-auth: an API client gets 401" 401 nohdr=location -- \
+    -H "Accept: application/json" -H "X-Forwarded-Proto: https" -H "X-Forwarded-Host: 127.0.0.1" -H "X-Forwarded-Uri: /" "$FA/api/v2/auth/998"
+expect "forward-auth: Organizr's JSON" 200 'has="result":"success"' 'has="message":"User is authorized"' 'has="user":"alice"' \
+    'has="user_ip":"127.0.0.2"' 'has="requested_group":4' hdr=content-type=application/json\;charset=UTF-8 -- \
+    --interface 127.0.0.2 -H "Cookie: $ALICE" "$FA/api/v2/auth/4"
+expect "forward-auth: a listed peer that reports no address is an unknown client" 200 'has="user_ip":"unknown"' -- \
+    -H "Cookie: $ALICE" "$FA/api/v2/auth/4"
+expect "forward-auth: a query deny list on a path route is kept" 403 'has="message":"User is blacklisted"' -- \
+    -H "Cookie: $ADMIN" "$FA/api/v2/auth/0?blacklist=127.0.0.1"
+expect "forward-auth: a malformed list entry is a 400 naming it" 400 'has=bad_entry' -- -H "Cookie: $ADMIN" "$FA/api/v2/auth/0?blacklist=127.0.0.9,bad_entry"
+expect "forward-auth: an unknown list type is Organizr's 401" 401 'has="message":"BoGus is not a valid type"' -- "$FA/api/v2/auth/0/BoGus/127.0.0.1"
+# Client addresses: 127.0.0.1 (the proxies) is believed about them, nobody else.
+expect "forward-auth: X-Forwarded-For from a listed peer counts" 200 'has="message":"User is whitelisted"' -- \
+    -H "X-Forwarded-For: $HOME_IP" "$FA/api/v2/auth/0/allow/$HOME_IP"
+expect "forward-auth: X-Forwarded-For from another peer is ignored" 401 'has="user_ip":"127.0.0.2"' -- \
+    --interface 127.0.0.2 -H "X-Forwarded-For: $HOME_IP" "$FA/api/v2/auth/0/allow/$HOME_IP"
+expect "forward-auth: Client-IP is never read" 401 -- --interface 127.0.0.2 -H "Client-IP: $HOME_IP" "$FA/api/v2/auth/0/allow/$HOME_IP"
 expect "forward-auth: forged token is 401" 401 -- -H "Cookie: $FORGED" "$FA/api/v2/auth/998"
 expect "forward-auth: untrusted Remote-User is ignored" 401 -- -H "Remote-User: admin" "$FA/api/v2/auth/998"
 # The identity headers, exactly.
@@ -469,13 +538,17 @@ if [ "$HEADERS" = "$WANT" ]; then pass "forward-auth: 200 carries exactly the si
 
 # --- nginx -> axum-app --------------------------------------------------------------
 
-section "nginx auth_request -> axum-app"
+section "nginx auth_request -> axum-app (UNIX socket)"
 expect "nginx: a valid cookie reaches the app as that user" 200 'has="username":"alice"' 'has="group_id":4' -- -H "Cookie: $ALICE" "$NGX/me"
 expect "nginx: the app sees nginx's Remote-User from forward-auth" 200 'has="remote-user":["alice"]' 'has="x-organizr-group":["4"]' -- -H "Cookie: $ALICE" "$NGX/echo-headers"
 expect "nginx: a user without e-mail gets no e-mail headers" 200 'has="remote-user":["bob"]' 'has="x-organizr-group":["12"]' 'lacks="remote-email"' 'lacks="x-organizr-email"' -- \
     -H "Cookie: $BOB" "$NGX/echo-headers"
-expect "nginx: no cookie is 401" 401 -- "$NGX/me"
-expect "nginx: a browser without cookie gets 401 (forward-auth ignores the login URL)" 401 -- -H "Accept: text/html" "$NGX/me"
+expect "nginx: no cookie is 401" 401 nohdr=location -- "$NGX/me"
+expect "nginx: a browser without cookie is sent to the login page, return= encoded" 302 \
+    "hdr=location=${LOGIN_URL}?return=http%3A%2F%2F127.0.0.1%3A${NGINX_PORT}%2Fme%3Fx%3D1%26y%3Da%2Bb" -- \
+    -H "Accept: text/html,application/xhtml+xml" "$NGX/me?x=1&y=a+b"
+expect "nginx: an API client without cookie gets 401" 401 nohdr=location -- -H "Accept: application/json" "$NGX/me?x=1"
+expect "nginx: a user on an admin page is not sent to the login page (403)" 403 nohdr=location -- -H "Accept: text/html" -H "Cookie: $ALICE" "$NGX/admin"
 expect "nginx: a forged token is 401" 401 -- -H "Cookie: $FORGED" "$NGX/me"
 expect "nginx: user on an admin location is 403 (forward-auth)" 403 -- -H "Cookie: $ALICE" "$NGX/admin"
 expect "nginx: user on /level/0 is 403 (the app)" 403 -- -H "Cookie: $ALICE" "$NGX/level/0"
@@ -487,8 +560,17 @@ expect "nginx: spoofed identity headers never reach the app" 200 'lacks="remote-
     -H "Remote-User: admin" -H "Remote_User: admin" -H "X-Organizr-User: admin" -H "X-Organizr-Group: 0" -H "Remote-Groups: Admin" "$NGX/echo-headers"
 expect "nginx: spoofed Remote-User next to a real cookie is overwritten" 200 'has="username":"alice"' -- -H "Cookie: $ALICE" -H "Remote-User: admin" "$NGX/me"
 expect "nginx: spoofed X-Organizr-Group: 0 does not make a user admin" 403 -- -H "Cookie: $ALICE" -H "Remote-User: alice" -H "X-Organizr-Group: 0" "$NGX/level/0"
+expect "nginx: the home network opens /lan/ without a cookie" 200 'lacks="remote-user"' -- --interface "$HOME_IP" "$NGX/lan/echo-headers"
+expect "nginx: elsewhere, /lan/ needs a login" 401 -- "$NGX/lan/echo-headers"
+expect "nginx: elsewhere, a signed-in user opens /lan/" 200 'has="remote-user":["alice"]' -- -H "Cookie: $ALICE" "$NGX/lan/echo-headers"
+expect "nginx: a spoofed X-Forwarded-For (and X-Real-IP, Client-IP) changes nothing" 401 -- \
+    -H "X-Forwarded-For: $HOME_IP" -H "X-Real-IP: $HOME_IP" -H "Client-IP: $HOME_IP" -H "Forwarded: for=$HOME_IP" "$NGX/lan/echo-headers"
+expect "nginx: the guest network is refused the admin pages with a valid admin cookie" 403 nohdr=location -- \
+    --interface "$GUEST_IP" -H "Accept: text/html" -H "Cookie: $ADMIN" "$NGX/admin"
+expect "nginx: a spoofed X-Forwarded-For does not dodge the deny list" 403 -- \
+    --interface "$GUEST_IP" -H "X-Forwarded-For: 127.0.0.1" -H "Cookie: $ADMIN" "$NGX/admin"
 
-section "straight to axum-app, from an untrusted address"
+section "straight to axum-app (TCP), around nginx"
 expect "axum-app direct: spoofed Remote-User on /admin is 401" 401 -- -H "Remote-User: admin" -H "X-Organizr-Group: 0" "$AX/admin"
 expect "axum-app direct: spoofed Remote-User on /me is 401" 401 -- -H "Remote-User: admin" -H "X-Organizr-Group: 0" "$AX/me"
 expect "axum-app direct: spoofed identity headers are removed" 200 'lacks="remote-' 'lacks="remote_' 'lacks="x-organizr' -- \
@@ -496,7 +578,9 @@ expect "axum-app direct: spoofed identity headers are removed" 200 'lacks="remot
 expect "axum-app direct: a cookie alone works" 200 'has="username":"alice"' 'has="source":"token"' -- -H "Cookie: $ALICE" "$AX/me"
 expect "axum-app direct: /level/999 admits anonymous" 200 -- "$AX/level/999"
 expect "axum-app direct: /level/abc is 400" 400 -- "$AX/level/abc"
-expect "axum-app from nginx's address 127.0.0.2: Remote-User is believed (control)" 200 'has="username":"bob"' 'has="source":"proxy"' 'has="group_id":4' -- \
+expect "axum-app socket (nginx's side): Remote-User is believed (control)" 200 'has="username":"bob"' 'has="source":"proxy"' 'has="group_id":4' -- \
+    --unix-socket "$AXUM_SOCKET" -H "Remote-User: bob" -H "X-Organizr-Group: 4" "http://localhost/me"
+expect "axum-app direct: a spoofed Remote-User from 127.0.0.2 is not believed" 401 -- \
     --interface 127.0.0.2 -H "Remote-User: bob" -H "X-Organizr-Group: 4" "$AX/me"
 
 # --- Caddy -> actix-app ---------------------------------------------------------------
@@ -518,6 +602,20 @@ expect "caddy: spoofed identity headers never reach the app" 200 'lacks="remote-
 expect "caddy: spoofed Remote-User next to a real cookie is replaced" 200 'has="remote-user":["alice"]' 'lacks=admin' -- \
     -H "Cookie: $ALICE" -H "Remote-User: admin" "$CDY/echo-headers"
 expect "caddy: spoofed X-Organizr-Group: 0 does not make a user admin" 403 -- -H "Cookie: $ALICE" -H "Remote-User: alice" -H "X-Organizr-Group: 0" "$CDY/level/0"
+expect "caddy: the home network opens /lan/ without a cookie" 200 'lacks="remote-user"' -- --interface "$HOME_IP" "$CDY/lan/echo-headers"
+expect "caddy: elsewhere, /lan/ needs a login" 401 -- "$CDY/lan/echo-headers"
+expect "caddy: elsewhere, a signed-in user opens /lan/" 200 'has="remote-user":["alice"]' -- -H "Cookie: $ALICE" "$CDY/lan/echo-headers"
+expect "caddy: a spoofed X-Forwarded-For (and X-Real-IP, Client-IP) changes nothing" 401 -- \
+    -H "X-Forwarded-For: $HOME_IP" -H "X-Real-IP: $HOME_IP" -H "Client-IP: $HOME_IP" -H "Forwarded: for=$HOME_IP" "$CDY/lan/echo-headers"
+expect "caddy: the guest network is refused the admin pages with a valid admin cookie" 403 nohdr=location -- \
+    --interface "$GUEST_IP" -H "Accept: text/html" -H "Cookie: $ADMIN" "$CDY/admin"
+expect "caddy: a spoofed X-Forwarded-For does not dodge the deny list" 403 -- \
+    --interface "$GUEST_IP" -H "X-Forwarded-For: 127.0.0.1" -H "Cookie: $ADMIN" "$CDY/admin"
+expect "caddy: a browser without cookie is sent to the login page, return= encoded" 302 \
+    "hdr=location=${LOGIN_URL}?return=http%3A%2F%2F127.0.0.1%3A${CADDY_PORT}%2Fme%3Fx%3D1%26y%3Da%2Bb" -- \
+    -H "Accept: text/html,application/xhtml+xml" "$CDY/me?x=1&y=a+b"
+expect "caddy: an API client without cookie gets 401" 401 nohdr=location -- -H "Accept: application/json" "$CDY/me?x=1"
+expect "caddy: a user on an admin page is not sent to the login page (403)" 403 nohdr=location -- -H "Accept: text/html" -H "Cookie: $ALICE" "$CDY/admin"
 expect "actix-app socket (Caddy's side): Remote-User is believed (control)" 200 'has="username":"bob"' 'has="source":"proxy"' -- \
     --unix-socket "$ACTIX_SOCKET" -H "Remote-User: bob" -H "X-Organizr-Group: 4" "http://localhost/me"
 

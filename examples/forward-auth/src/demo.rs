@@ -185,7 +185,7 @@ mod tests {
         assert!(real_validator.validate(&token).is_err());
         // The server validates with the demo key, not the real one.
         let auth = Authenticator::new(config);
-        assert!(auth.validator().validate(&token).is_ok());
+        assert!(auth.validator().unwrap().validate(&token).is_ok());
         assert_eq!(auth.cookie_name(), "organizr_token_u-1");
     }
 

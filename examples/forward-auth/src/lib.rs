@@ -4,11 +4,13 @@
 //!
 //! | module | what it is for |
 //! |---|---|
-//! | [`router`] | the routes, and the 200 / 401 / 403 answer to each subrequest |
-//! | [`cli`] | the command line: `--demo`, `--help` |
+//! | [`router`] | the routes of Organizr's auth API, and the answer to each subrequest |
+//! | [`settings`] | forward-auth's own settings: client addresses, redirects, status codes |
+//! | [`redirect`] | login redirects for Traefik and Caddy, with checked `return=` hosts |
+//! | [`cli`] | the command line: `--demo`, `--healthcheck`, `--version`, `--help` (every variable, from core's table) |
 //! | [`demo`] | `--demo`: a made-up key, tokens signed with it, `curl` commands to try |
-//! | [`listen`] | `ORGANIZR_LISTEN`: `HOST:PORT`, dual-stack `[::]:PORT`, `unix:/path` |
-//! | [`startup`] | logging, start-up errors, serving until Ctrl-C or SIGTERM |
+//! | [`listen`] | `ORGANIZR_LISTEN`: `HOST:PORT`, dual-stack `[::]:PORT`, `unix:/path` with its mode and group; `--healthcheck` |
+//! | [`startup`] | logging (text or JSON), the start-up settings block, start-up errors, serving until Ctrl-C or SIGTERM |
 //!
 //! Everything else is configured by the `ORGANIZR_*` variables of core's
 //! `Config::from_env()`. How to deploy it behind nginx, Caddy or Traefik:
@@ -18,7 +20,9 @@
 pub mod cli;
 pub mod demo;
 pub mod listen;
+pub mod redirect;
 pub mod router;
+pub mod settings;
 pub mod startup;
 
 /// The repository README's code blocks, compiled as doctests of this package

@@ -1,18 +1,72 @@
-//! Start-up and serving: logging, failing loudly on a bad configuration, and
-//! serving until Ctrl-C or SIGTERM.
+//! Start-up and serving: logging (text or JSON), the one block that says
+//! what the server is configured to do, failing loudly on a bad
+//! configuration, and serving until Ctrl-C or SIGTERM.
 
 use std::process::ExitCode;
 
+use organizr_auth_core::Authenticator;
 use tracing_subscriber::EnvFilter;
 
 use crate::listen::Bound;
 use crate::router::PeerInfo;
+use crate::settings::Settings;
 
-/// Logs through `tracing` to stderr, at the level `RUST_LOG` names (default
-/// `info`, so core's start-up warnings about a short key or a `0.0.0.0/0` proxy
-/// list are visible). Call it before reading the configuration: those warnings
-/// are emitted while it is built.
-pub fn init_tracing() {
+/// The variable read by [`LogFormat::from_env`].
+pub const LOG_FORMAT_VAR: &str = "ORGANIZR_LOG_FORMAT";
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum LogFormat {
+    /// `2026-01-01T00:00:00Z  INFO target: message field=value`.
+    #[default]
+    Text,
+    /// One JSON object per line, fields at the top level, for log shippers.
+    Json,
+}
+
+impl LogFormat {
+    /// Reads [`LOG_FORMAT_VAR`]: `text` (the default, also when unset or
+    /// empty) or `json`; anything else is an error naming the variable.
+    ///
+    /// ```
+    /// use forward_auth::startup::LogFormat;
+    /// assert_eq!(LogFormat::parse(Some("json"))?, LogFormat::Json);
+    /// assert_eq!(LogFormat::parse(None)?, LogFormat::Text);
+    /// assert_eq!(
+    ///     LogFormat::parse(Some("yaml")).unwrap_err().to_string(),
+    ///     "ORGANIZR_LOG_FORMAT=\"yaml\" is invalid: expected text or json"
+    /// );
+    /// # Ok::<(), anyhow::Error>(())
+    /// ```
+    pub fn parse(value: Option<&str>) -> anyhow::Result<Self> {
+        match value.map(str::trim) {
+            None | Some("" | "text") => Ok(LogFormat::Text),
+            Some("json") => Ok(LogFormat::Json),
+            Some(_) => anyhow::bail!(
+                "{LOG_FORMAT_VAR}={:?} is invalid: expected text or json",
+                value.unwrap_or_default()
+            ),
+        }
+    }
+
+    /// [`LogFormat::parse`] of the environment's [`LOG_FORMAT_VAR`].
+    pub fn from_env() -> anyhow::Result<Self> {
+        match std::env::var(LOG_FORMAT_VAR) {
+            Ok(value) => Self::parse(Some(&value)),
+            Err(std::env::VarError::NotPresent) => Ok(LogFormat::Text),
+            Err(std::env::VarError::NotUnicode(raw)) => {
+                anyhow::bail!("{LOG_FORMAT_VAR}={raw:?} is invalid: not valid UTF-8")
+            }
+        }
+    }
+}
+
+/// Logs through `tracing` to stderr in `format`, at the level `RUST_LOG`
+/// names (default `info`, so that core's start-up warnings about a short key
+/// or a `0.0.0.0/0` proxy list are visible). Call it before reading the
+/// configuration: those warnings are emitted while it is built.
+pub fn init_tracing(format: LogFormat) {
     let (filter, bad_filter) = match std::env::var("RUST_LOG") {
         Ok(spec) if !spec.trim().is_empty() => match EnvFilter::try_new(&spec) {
             Ok(filter) => (filter, None),
@@ -20,16 +74,82 @@ pub fn init_tracing() {
         },
         _ => (EnvFilter::new("info"), None),
     };
-    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    // `try_init` fails only if a subscriber is already set (tests): keep it.
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(ansi)
-        .try_init();
+        .with_writer(std::io::stderr);
+    // `try_init` fails only if a subscriber is already set (tests): keep it.
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(false)
+            .with_span_list(false)
+            .try_init(),
+    };
     if let Some((spec, e)) = bad_filter {
         tracing::warn!(RUST_LOG = %spec, error = %e, "ignoring an invalid RUST_LOG, logging at info");
     }
+}
+
+/// Where the signing key comes from, for the start-up log: the variable and,
+/// for a file, its path; never the key. `var` reads the environment.
+///
+/// ```
+/// use forward_auth::startup::key_source;
+/// let vars = |name: &str| (name == "ORGANIZR_CONFIG_PHP").then(|| "/srv/organizr/data/config/config.php".to_owned());
+/// assert_eq!(key_source(false, vars), "ORGANIZR_CONFIG_PHP=/srv/organizr/data/config/config.php");
+/// assert_eq!(key_source(false, |n| (n == "ORGANIZR_HASH").then(|| "s3cret".to_owned())), "ORGANIZR_HASH (set)");
+/// assert_eq!(key_source(true, vars), "a random key for this run (--demo)");
+/// ```
+pub fn key_source(demo: bool, var: impl Fn(&str) -> Option<String>) -> String {
+    if demo {
+        return "a random key for this run (--demo)".to_owned();
+    }
+    let set = |name: &str| var(name).filter(|v| !v.is_empty());
+    // Config::from_env accepts exactly one of these, so the first found is it.
+    if let Some(path) = set("ORGANIZR_CONFIG_PHP") {
+        format!("ORGANIZR_CONFIG_PHP={path}")
+    } else if let Some(path) = set("ORGANIZR_HASH_FILE") {
+        format!("ORGANIZR_HASH_FILE={path}")
+    } else if var("ORGANIZR_HASH").is_some() {
+        "ORGANIZR_HASH (set)".to_owned()
+    } else {
+        "none".to_owned()
+    }
+}
+
+/// The start-up block: one `info` event saying what the server will check,
+/// with the key's source (never the key), the cookie's name, the trusted
+/// proxies, tokens and the leeway, bearer tokens, the session check on or off,
+/// where IP lists find the client, the login redirect and the status codes.
+pub fn log_settings(auth: &Authenticator, key: &str, settings: &Settings) {
+    let shown = |list: String| {
+        if list.is_empty() {
+            "none".to_owned()
+        } else {
+            list
+        }
+    };
+    tracing::info!(
+        key,
+        cookie = auth.cookie_name(),
+        trusted_proxies = shown(auth.trusted_proxies().to_string()),
+        tokens = auth.accepts_tokens(),
+        leeway_secs = auth.validator().map(|v| v.leeway().as_secs()),
+        bearer = auth.accepts_bearer(),
+        session_check = auth.checks_sessions(),
+        real_ip_from = shown(settings.real_ip.from().to_string()),
+        real_ip_header = %settings.real_ip.header(),
+        login_redirect = settings.redirect.as_ref().map_or_else(
+            || "none: refused requests get 401".to_owned(),
+            |r| format!("{} for {}", r.login_url(), r.hosts())
+        ),
+        status_codes = ?settings.status,
+        "forward-auth settings"
+    );
 }
 
 /// Prints `PROGRAM: error: CHAIN` to stderr and gives the failure exit code.

@@ -2,7 +2,7 @@
 //! layout, float times, HS256 under the instance's key.
 //!
 //! ```text
-//! ORGANIZR_CONFIG_PHP=/path/to/organizr/api/config/config.php \
+//! ORGANIZR_CONFIG_PHP=/path/to/organizr/data/config/config.php \
 //!     cargo run --release -p mint-token -- --user alice --group 4 --lifetime 1d
 //! ```
 //!
@@ -19,6 +19,7 @@ use std::process::ExitCode;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use organizr_auth_core::GroupLevel;
+use organizr_auth_core::config::VARIABLES;
 use organizr_auth_core::mint::TokenBuilder;
 use organizr_auth_core::mint::{SigningKey, cookie_name};
 use tracing_subscriber::EnvFilter;
@@ -27,6 +28,7 @@ const PROGRAM: &str = "mint-token";
 
 const USAGE: &str = "\
 usage: mint-token --user NAME [--group N] [--lifetime 1d] [options]
+       mint-token --version | --help
 
 Prints an Organizr session token for NAME, signed with the instance's key.
 
@@ -38,11 +40,35 @@ Prints an Organizr session token for NAME, signed with the instance's key.
   --group-name NAME    the group's display name (default: the built-in name)
   --cookie             print organizr_token_<uuid>=TOKEN instead of the token
   --hash-file PATH     read the key from this file instead of the environment
-  --config-php PATH    read key and uuid from Organizr's api/config/config.php
+  --config-php PATH    read key and uuid from Organizr's data/config/config.php
+  -V, --version        print the version
+  -h, --help           print this
 
 The key otherwise comes from ORGANIZR_HASH, ORGANIZR_HASH_FILE or
 ORGANIZR_CONFIG_PHP; the cookie's uuid from ORGANIZR_UUID or config.php.
 ";
+
+/// The variables mint-token reads: the key settings of core's `Config`. Their
+/// defaults and meanings in `--help` come from core's table.
+const READS: [&str; 4] = [
+    "ORGANIZR_HASH",
+    "ORGANIZR_HASH_FILE",
+    "ORGANIZR_CONFIG_PHP",
+    "ORGANIZR_UUID",
+];
+
+/// What `--help` prints: [`USAGE`], then the variables read, from core's
+/// table so that the text cannot drift from it.
+fn usage() -> String {
+    let mut text = format!("{USAGE}\nEnvironment (empty counts as unset):\n");
+    for v in VARIABLES.iter().filter(|v| READS.contains(&v.env)) {
+        text.push_str(&format!(
+            "  {} (default: {})\n      {}\n",
+            v.env, v.default, v.meaning
+        ));
+    }
+    text + "  RUST_LOG (default: info)\n      the log filter; logs go to stderr, the token to stdout\n"
+}
 
 /// The parsed command line.
 struct Args {
@@ -67,6 +93,7 @@ enum KeyFlag {
 enum Parsed {
     Run(Box<Args>),
     Help,
+    Version,
 }
 
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Parsed, String> {
@@ -92,6 +119,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Parsed, String> 
         };
         match name.as_str() {
             "-h" | "--help" => return Ok(Parsed::Help),
+            "-V" | "--version" => return Ok(Parsed::Version),
             "--user" => user = Some(value("a username")?),
             "--group" => {
                 let v = value("a level from 0 to 999")?;
@@ -142,7 +170,11 @@ fn main() -> ExitCode {
     let args = match parsed {
         Ok(Parsed::Run(args)) => args,
         Ok(Parsed::Help) => {
-            print!("{USAGE}");
+            print!("{}", usage());
+            return ExitCode::SUCCESS;
+        }
+        Ok(Parsed::Version) => {
+            println!("{PROGRAM} {}", env!("CARGO_PKG_VERSION"));
             return ExitCode::SUCCESS;
         }
         Err(message) => {
@@ -288,6 +320,24 @@ mod tests {
         ] {
             assert!(args(bad).is_err(), "{bad:?}");
         }
+    }
+
+    /// `--help` describes each variable mint-token reads from core's table:
+    /// a name that leaves the table fails here, not silently in the help.
+    #[test]
+    fn help_lists_the_variables_read() {
+        let help = usage();
+        for name in READS {
+            let v = VARIABLES.iter().find(|v| v.env == name).unwrap();
+            assert!(
+                help.contains(&format!(
+                    "  {name} (default: {})\n      {}\n",
+                    v.default, v.meaning
+                )),
+                "{name}"
+            );
+        }
+        assert!(matches!(args("--version"), Ok(Parsed::Version)));
     }
 
     #[test]

@@ -110,6 +110,13 @@ fn command_line_errors() {
     let help = mint(&["--help"], &[]);
     assert_eq!(help.status.code(), Some(0));
     assert!(stdout(&help).starts_with("usage: mint-token"));
+    assert!(stdout(&help).contains("\n  ORGANIZR_CONFIG_PHP (default: "));
+    let version = mint(&["--version"], &[]);
+    assert_eq!(version.status.code(), Some(0));
+    assert_eq!(
+        stdout(&version),
+        format!("mint-token {}\n", env!("CARGO_PKG_VERSION"))
+    );
 
     for bad in [
         &["--user"][..],

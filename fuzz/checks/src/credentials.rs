@@ -155,11 +155,7 @@ pub fn credentials(data: &[u8]) {
 
     let mut headers = r.headers.clone();
     let policy = Policy::require(r.required).with_downstream_headers(r.downstream);
-    let head = RequestHead {
-        method: &r.method,
-        query: r.query.as_deref(),
-        headers: &mut headers,
-    };
+    let head = RequestHead::new(&r.method, "/", r.query.as_deref(), &mut headers);
     let verdict = auth.admit(head, r.peer, policy, None);
 
     // `admit` decides as `resolve` does: identity headers are stripped after
@@ -262,7 +258,7 @@ fn check_a_valid_token_is_found(
     let tokens = naive_tokens(auth, &r.headers);
     let valid: Vec<Claims> = tokens
         .iter()
-        .filter_map(|t| auth.validator().validate(t).ok())
+        .filter_map(|t| auth.validator()?.validate(t).ok())
         .collect();
     let Some(first) = valid.first() else {
         return;
@@ -368,7 +364,7 @@ fn check_identity(
             // Some presented copy validates, to this very user.
             let found = naive_tokens(auth, &r.headers)
                 .into_iter()
-                .filter_map(|t| auth.validator().validate(t).ok())
+                .filter_map(|t| auth.validator()?.validate(t).ok())
                 .any(|c| c.username == id.username);
             assert!(found, "token identity without a valid token");
         }

@@ -4,7 +4,7 @@ use std::ffi::OsString;
 
 use super::Config;
 use super::error::ConfigError;
-use super::settings::{Naming, Settings, parse_bool, parse_secs};
+use super::settings::{Naming, Settings, TextOrNumber, parse_bool, parse_number, parse_secs};
 use super::variables::{self, VARIABLES, closest_variable};
 
 impl Config {
@@ -18,12 +18,14 @@ impl Config {
     ///
     /// ```
     /// use organizr_auth_core::{Config, ConfigError};
-    /// // In a program: `let config = Config::from_env()?;`. With no key configured:
+    /// // In a program: `let config = Config::from_env()?;`. With nothing configured:
     /// if std::env::var_os("ORGANIZR_HASH").is_none()
     ///     && std::env::var_os("ORGANIZR_HASH_FILE").is_none()
     ///     && std::env::var_os("ORGANIZR_CONFIG_PHP").is_none()
+    ///     && std::env::var_os("ORGANIZR_TRUSTED_PROXIES").is_none()
+    ///     && std::env::var_os("ORGANIZR_API_KEY").is_none()
     /// {
-    ///     assert!(matches!(Config::from_env(), Err(ConfigError::MissingSecret { .. })));
+    ///     assert!(matches!(Config::from_env(), Err(ConfigError::NothingToAuthenticate { .. })));
     /// }
     /// ```
     pub fn from_env() -> Result<Self, ConfigError> {
@@ -64,12 +66,24 @@ impl Config {
             trusted_proxies: get(variables::TRUSTED_PROXIES),
             user_header: get(variables::USER_HEADER),
             proxy_group_header: get(variables::PROXY_GROUP_HEADER),
+            proxy_groups_header: get(variables::PROXY_GROUPS_HEADER),
+            proxy_group_map: get(variables::PROXY_GROUP_MAP),
+            proxy_default_level: get(variables::PROXY_DEFAULT_LEVEL).map(TextOrNumber::Text),
+            proxy_email_header: get(variables::PROXY_EMAIL_HEADER),
+            proxy_name_header: get(variables::PROXY_NAME_HEADER),
             leeway_secs: get(variables::LEEWAY)
                 .map(|s| parse_secs(variables::LEEWAY.env, &s))
                 .transpose()?,
             accept_bearer: bool_var(variables::ACCEPT_BEARER)?,
             login_url: get(variables::LOGIN_URL),
             insecure_raw_headers: get(variables::INSECURE_RAW_HEADERS),
+            db: get(variables::DB),
+            db_refresh_ms: get(variables::DB_REFRESH_MS)
+                .map(|s| parse_number(variables::DB_REFRESH_MS.env, &s))
+                .transpose()?,
+            db_max_stale_secs: get(variables::DB_MAX_STALE_SECS)
+                .map(|s| parse_secs(variables::DB_MAX_STALE_SECS.env, &s))
+                .transpose()?,
         };
         settings.check(Naming::Env)
     }

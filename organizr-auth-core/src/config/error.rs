@@ -21,15 +21,30 @@ use crate::token::LeewayTooLarge;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConfigError {
-    /// No key setting was given.
-    #[error("no signing key configured: set {hash}, {hash_file} or {config_php}")]
-    MissingSecret {
+    /// Nothing could ever be authenticated: no key (so no tokens), no API
+    /// key and no trusted proxy.
+    #[error(
+        "nothing could ever be authenticated: set Organizr's key ({hash}, {hash_file} or {config_php}) to accept its tokens, {trusted_proxies} to believe a proxy's identity headers, or {api_key}"
+    )]
+    NothingToAuthenticate {
         /// The key setting's name.
         hash: &'static str,
         /// The key-file setting's name.
         hash_file: &'static str,
         /// The config.php setting's name.
         config_php: &'static str,
+        /// The trusted-proxy setting's name.
+        trusted_proxies: &'static str,
+        /// The API-key setting's name.
+        api_key: &'static str,
+    },
+    /// A setting that means nothing without another one.
+    #[error("{setting} needs {needs}")]
+    Requires {
+        /// The setting given.
+        setting: &'static str,
+        /// The setting it needs.
+        needs: &'static str,
     },
     /// Two settings that exclude each other were both given.
     #[error("{first} and {second} cannot both be set")]
@@ -68,6 +83,38 @@ pub enum ConfigError {
         #[source]
         reason: InvalidValue,
     },
+    /// Organizr's database uses a driver the session check cannot read yet.
+    #[error(
+        "{setting}: Organizr's database driver {driver:?} is not supported yet (only sqlite3); set {db}=none to run stateless, without the session check"
+    )]
+    DatabaseDriver {
+        /// The setting that named the database (config.php).
+        setting: &'static str,
+        /// The driver, as config.php names it.
+        driver: String,
+        /// The setting that turns the session check off.
+        db: &'static str,
+    },
+    /// A session database is configured, but this build cannot read it.
+    #[error(
+        "{setting}: this program was built without the session check (organizr-auth-core's `sessions` feature); set {db}=none to run stateless"
+    )]
+    SessionsNotBuilt {
+        /// The setting that named the database.
+        setting: &'static str,
+        /// The setting that turns the session check off.
+        db: &'static str,
+    },
+    /// Organizr's session database could not be opened or read.
+    #[cfg(feature = "sessions")]
+    #[error("{setting}: cannot use Organizr's session database")]
+    Sessions {
+        /// The setting that named the database.
+        setting: &'static str,
+        /// Why (names the file).
+        #[source]
+        source: crate::session::SessionError,
+    },
     /// An environment variable's value is not UTF-8 (it would be read as
     /// something other than what was configured).
     #[error("{setting} is not valid UTF-8")]
@@ -95,6 +142,12 @@ pub enum InvalidValue {
     /// The trusted-proxy list does not parse.
     #[error("not a trusted-proxy list")]
     ProxyList(#[source] ProxyListError),
+    /// The group map does not parse.
+    #[error("not a group map (name=level,name=level)")]
+    GroupMap(#[source] crate::proxy::GroupMapError),
+    /// Not `none` or a level from 0 to 999.
+    #[error("expected none or a level from 0 to 999")]
+    Level(#[source] crate::InvalidGroupLevel),
     /// Not a valid HTTP header name.
     #[error("not a valid HTTP header name")]
     HeaderName,
@@ -108,9 +161,20 @@ pub enum InvalidValue {
     /// Not a boolean.
     #[error("expected true or false (also 1/0, yes/no, on/off)")]
     Bool,
-    /// Not a non-negative integer.
+    /// Not a non-negative integer of seconds.
     #[error("expected a whole number of seconds")]
     Integer,
+    /// Not a non-negative integer.
+    #[error("expected a whole number")]
+    Number,
+    /// A whole number outside the range allowed.
+    #[error("expected a whole number from {min} to {max}")]
+    OutOfRange {
+        /// The smallest value allowed.
+        min: u64,
+        /// The largest value allowed.
+        max: u64,
+    },
     /// The leeway is too large.
     #[error("leeway out of range")]
     Leeway(#[source] LeewayTooLarge),

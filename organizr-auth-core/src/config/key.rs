@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::error::ConfigError;
 use super::settings::Naming;
 use super::variables::{API_KEY, CONFIG_PHP, HASH, HASH_FILE, UUID};
-use crate::php_config::OrganizrPhpConfig;
+use crate::php_config::{Database, OrganizrPhpConfig};
 use crate::{ApiKey, Secret};
 
 /// The one key setting given.
@@ -24,6 +24,8 @@ pub(crate) struct LoadedKey {
     pub(crate) uuid: Option<String>,
     /// config.php's `organizrAPI`, when set.
     pub(crate) api_key: Option<ApiKey>,
+    /// config.php's database, when it names one.
+    pub(crate) database: Option<Database>,
 }
 
 impl KeySource {
@@ -68,11 +70,13 @@ impl KeySource {
                 secret: Secret::new(hash).map_err(secret_error(HASH))?,
                 uuid: None,
                 api_key: None,
+                database: None,
             }),
             Self::HashFile(path) => Ok(LoadedKey {
                 secret: Secret::from_file(path).map_err(secret_error(HASH_FILE))?,
                 uuid: None,
                 api_key: None,
+                database: None,
             }),
             Self::ConfigPhp(path) => {
                 let php = OrganizrPhpConfig::from_file(&path).map_err(|source| {
@@ -85,6 +89,7 @@ impl KeySource {
                     secret: php.organizr_hash().clone(),
                     uuid: Some(php.uuid().to_owned()),
                     api_key: php.api_key().cloned(),
+                    database: php.database().cloned(),
                 })
             }
         }

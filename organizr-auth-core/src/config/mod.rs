@@ -40,8 +40,9 @@ use std::time::Duration;
 
 use http::{HeaderName, HeaderValue};
 
-use crate::proxy::TrustedProxies;
-use crate::{ApiKey, Secret, TokenValidator};
+use crate::proxy::{DefaultLevel, GroupMap, TrustedProxies};
+use crate::token::DEFAULT_LEEWAY;
+use crate::{ApiKey, Secret};
 use settings::{header_name, login_url};
 
 /// The default user header, as Authelia, Authentik and Navidrome use it.
@@ -66,8 +67,9 @@ pub const DEFAULT_USER_HEADER: &str = "remote-user";
 /// ```
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub(crate) secret: Secret,
-    pub(crate) validator: TokenValidator,
+    /// The key tokens are signed with; `None`: tokens are not accepted.
+    pub(crate) secret: Option<Secret>,
+    pub(crate) leeway: Duration,
     pub(crate) uuid: String,
     pub(crate) api_key: Option<ApiKey>,
     pub(crate) api_key_query: bool,
@@ -75,8 +77,24 @@ pub struct Config {
     pub(crate) trusted_proxies: TrustedProxies,
     pub(crate) user_header: HeaderName,
     pub(crate) proxy_group_header: Option<HeaderName>,
+    pub(crate) proxy_groups_header: Option<HeaderName>,
+    pub(crate) proxy_group_map: GroupMap,
+    pub(crate) proxy_default_level: DefaultLevel,
+    pub(crate) proxy_email_header: Option<HeaderName>,
+    pub(crate) proxy_name_header: Option<HeaderName>,
     pub(crate) login_url: Option<HeaderValue>,
     pub(crate) raw_headers: Vec<HeaderName>,
+    pub(crate) sessions: SessionSource,
+}
+
+/// Whether tokens are checked against Organizr's session table.
+#[derive(Debug, Clone)]
+pub(crate) enum SessionSource {
+    /// Stateless: a valid signature and claims are enough (logout is not seen).
+    Stateless,
+    /// Organizr's sessions are the truth.
+    #[cfg(feature = "sessions")]
+    Store(crate::session::SessionStore),
 }
 
 impl Config {
@@ -92,8 +110,37 @@ impl Config {
     /// ```
     pub fn new(secret: Secret) -> Self {
         Self {
-            validator: TokenValidator::new(&secret),
-            secret,
+            secret: Some(secret),
+            ..Self::without_tokens()
+        }
+    }
+
+    /// A configuration that accepts no Organizr token: identities come only
+    /// from trusted proxies' headers (proxy-only mode, behind Authelia,
+    /// Authentik, oauth2-proxy or a proxy doing basic auth) and, if one is
+    /// configured, Organizr's API key. A token in a request is ignored.
+    ///
+    /// Set a [trusted-proxy list](Config::trusted_proxies) or an
+    /// [API key](Config::api_key): with neither, nothing can be authenticated
+    /// (the environment and config-file paths refuse such a configuration;
+    /// built here, every request is simply anonymous).
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{Authenticator, Config, GroupLevel, Peer, TrustedProxies};
+    /// let config = Config::without_tokens().trusted_proxies("10.0.0.2".parse::<TrustedProxies>()?);
+    /// let auth = Authenticator::new(config);
+    /// assert!(!auth.accepts_tokens());
+    /// let mut h = HeaderMap::new();
+    /// h.insert("remote-user", "alice".parse()?);
+    /// let who = auth.resolve(&h, None, &Peer::Tcp("10.0.0.2:4000".parse()?));
+    /// assert_eq!(who.level(), GroupLevel::LOGGED_IN);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn without_tokens() -> Self {
+        Self {
+            secret: None,
+            leeway: DEFAULT_LEEWAY,
             uuid: String::new(),
             api_key: None,
             api_key_query: false,
@@ -101,8 +148,14 @@ impl Config {
             trusted_proxies: TrustedProxies::none(),
             user_header: HeaderName::from_static(DEFAULT_USER_HEADER),
             proxy_group_header: None,
+            proxy_groups_header: None,
+            proxy_group_map: GroupMap::default(),
+            proxy_default_level: DefaultLevel::default(),
+            proxy_email_header: None,
+            proxy_name_header: None,
             login_url: None,
             raw_headers: Vec::new(),
+            sessions: SessionSource::Stateless,
         }
     }
 
@@ -198,8 +251,11 @@ impl Config {
         Ok(self)
     }
 
-    /// A header in which a trusted proxy gives the user's group level (0-999).
-    /// Without one, proxy users are at level 998.
+    /// A header in which a trusted proxy gives the user's group level (0-999),
+    /// as a number. A proxy user without it is refused. Without a group header
+    /// proxy users are at the [default level](Config::proxy_default_level)
+    /// (998). Cannot be combined with
+    /// [`proxy_groups_header`](Config::proxy_groups_header).
     ///
     /// ```
     /// use http::HeaderMap;
@@ -214,8 +270,146 @@ impl Config {
     /// assert_eq!(who.level(), GroupLevel::CO_ADMIN);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn proxy_group_header(mut self, name: &str) -> Result<Self, ConfigError> {
-        self.proxy_group_header = Some(header_name("proxy_group_header", name)?);
+    pub fn proxy_group_header(self, name: &str) -> Result<Self, ConfigError> {
+        self.proxy_group_header_named(name, "proxy_group_header", "proxy_groups_header")
+    }
+
+    pub(crate) fn proxy_group_header_named(
+        mut self,
+        name: &str,
+        setting: &'static str,
+        other: &'static str,
+    ) -> Result<Self, ConfigError> {
+        if self.proxy_groups_header.is_some() {
+            return Err(ConfigError::Conflict {
+                first: setting,
+                second: other,
+            });
+        }
+        self.proxy_group_header = Some(header_name(setting, name)?);
+        Ok(self)
+    }
+
+    /// A header in which a trusted proxy lists the user's group *names*
+    /// (Authelia's `Remote-Groups`, Authentik's `X-authentik-groups`,
+    /// oauth2-proxy's `X-Forwarded-Groups`; separated by `,` or `|`), mapped to
+    /// a level with [`proxy_group_map`](Config::proxy_group_map): the most
+    /// privileged mapped group wins, a user in none gets the
+    /// [default level](Config::proxy_default_level). Cannot be combined with
+    /// [`proxy_group_header`](Config::proxy_group_header).
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{Authenticator, Config, GroupLevel, Peer, TrustedProxies};
+    /// let config = Config::without_tokens()
+    ///     .trusted_proxies("127.0.0.1".parse::<TrustedProxies>()?)
+    ///     .proxy_groups_header("Remote-Groups")?
+    ///     .proxy_group_map("admins=0,family=4".parse()?);
+    /// let auth = Authenticator::new(config);
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("remote-user", "alice".parse()?);
+    /// headers.insert("remote-groups", "family,admins".parse()?);
+    /// let who = auth.resolve(&headers, None, &Peer::Tcp("127.0.0.1:9".parse()?));
+    /// assert_eq!(who.level(), GroupLevel::ADMIN);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn proxy_groups_header(self, name: &str) -> Result<Self, ConfigError> {
+        self.proxy_groups_header_named(name, "proxy_groups_header", "proxy_group_header")
+    }
+
+    pub(crate) fn proxy_groups_header_named(
+        mut self,
+        name: &str,
+        setting: &'static str,
+        other: &'static str,
+    ) -> Result<Self, ConfigError> {
+        if self.proxy_group_header.is_some() {
+            return Err(ConfigError::Conflict {
+                first: other,
+                second: setting,
+            });
+        }
+        self.proxy_groups_header = Some(header_name(setting, name)?);
+        Ok(self)
+    }
+
+    /// Group names and their levels, for
+    /// [`proxy_groups_header`](Config::proxy_groups_header). Names compare
+    /// case-sensitively.
+    ///
+    /// ```
+    /// use organizr_auth_core::Config;
+    /// let config = Config::without_tokens().proxy_group_map("admins=0,power=3,family=4".parse()?);
+    /// # let _ = config;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn proxy_group_map(mut self, map: GroupMap) -> Self {
+        self.proxy_group_map = map;
+        self
+    }
+
+    /// The level of a proxy user in no mapped group, and of every proxy user
+    /// when no group header is configured: a level (default 998, any
+    /// logged-in user), or [`DefaultLevel::Refuse`].
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{Authenticator, Config, GroupLevel, Peer, TrustedProxies};
+    /// use organizr_auth_core::proxy::DefaultLevel;
+    /// let config = Config::without_tokens()
+    ///     .trusted_proxies("127.0.0.1".parse::<TrustedProxies>()?)
+    ///     .proxy_default_level(DefaultLevel::Level(GroupLevel::USER));
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("remote-user", "alice".parse()?);
+    /// let who = Authenticator::new(config).resolve(&headers, None, &Peer::Tcp("127.0.0.1:9".parse()?));
+    /// assert_eq!(who.level(), GroupLevel::USER);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn proxy_default_level(mut self, level: DefaultLevel) -> Self {
+        self.proxy_default_level = level;
+        self
+    }
+
+    /// A header in which a trusted proxy gives the user's e-mail (Authelia's
+    /// `Remote-Email`). Held to the rules of the user header (one value,
+    /// visible text) and stripped like it from everyone else.
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{Authenticator, Config, Peer, TrustedProxies};
+    /// let config = Config::without_tokens()
+    ///     .trusted_proxies("127.0.0.1".parse::<TrustedProxies>()?)
+    ///     .proxy_email_header("Remote-Email")?;
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("remote-user", "alice".parse()?);
+    /// headers.insert("remote-email", "alice@example.org".parse()?);
+    /// let who = Authenticator::new(config).resolve(&headers, None, &Peer::Tcp("127.0.0.1:9".parse()?));
+    /// assert_eq!(who.identity().and_then(|i| i.email.as_deref()), Some("alice@example.org"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn proxy_email_header(mut self, name: &str) -> Result<Self, ConfigError> {
+        self.proxy_email_header = Some(header_name("proxy_email_header", name)?);
+        Ok(self)
+    }
+
+    /// A header in which a trusted proxy gives the user's display name
+    /// (Authelia's `Remote-Name`), held to the same rules.
+    ///
+    /// ```
+    /// use http::HeaderMap;
+    /// use organizr_auth_core::{Authenticator, Config, Peer, TrustedProxies};
+    /// let config = Config::without_tokens()
+    ///     .trusted_proxies("127.0.0.1".parse::<TrustedProxies>()?)
+    ///     .proxy_name_header("Remote-Name")?;
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("remote-user", "alice".parse()?);
+    /// headers.insert("remote-name", "Alice Liddell".parse()?);
+    /// let who = Authenticator::new(config).resolve(&headers, None, &Peer::Tcp("127.0.0.1:9".parse()?));
+    /// assert_eq!(who.identity().and_then(|i| i.display_name.as_deref()), Some("Alice Liddell"));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn proxy_name_header(mut self, name: &str) -> Result<Self, ConfigError> {
+        self.proxy_name_header = Some(header_name("proxy_name_header", name)?);
         Ok(self)
     }
 
@@ -265,7 +459,7 @@ impl Config {
     /// let mut headers = HeaderMap::new();
     /// headers.insert("x-authentik-meta-app", "photos".parse()?);
     /// headers.insert("x-authentik-username", "admin".parse()?);
-    /// let head = RequestHead { method: "GET", query: None, headers: &mut headers };
+    /// let head = RequestHead::new("GET", "/", None, &mut headers);
     /// let _ = auth.admit(head, Peer::Unknown, Policy::pass_through(), None);
     /// assert!(headers.contains_key("x-authentik-meta-app"));
     /// assert!(!headers.contains_key("x-authentik-username"));
@@ -277,6 +471,25 @@ impl Config {
             self.raw_headers.push(name);
         }
         Ok(self)
+    }
+
+    /// Checks every token against Organizr's session table (`store`): a token
+    /// is accepted only while Organizr has a live session for it, and the
+    /// identity comes from the user's current row (see
+    /// [`session`](crate::session)). Without it, validation is stateless.
+    ///
+    /// ```no_run
+    /// use organizr_auth_core::{Config, Secret};
+    /// use organizr_auth_core::session::{SessionOptions, SessionStore};
+    /// let store = SessionStore::open("/config/www/db/orgdb.db", SessionOptions::new())?;
+    /// let config = Config::new(Secret::new("a-long-random-organizr-hash-value-here")?).session_store(store);
+    /// # let _ = config;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[cfg(feature = "sessions")]
+    pub fn session_store(mut self, store: crate::session::SessionStore) -> Self {
+        self.sessions = SessionSource::Store(store);
+        self
     }
 
     /// Checks `settings` (read from a config file) exactly as

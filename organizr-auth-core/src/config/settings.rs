@@ -8,15 +8,19 @@ use std::time::Duration;
 use http::{HeaderName, HeaderValue};
 use serde::Deserialize;
 
+use super::SessionSource;
 use super::error::{ConfigError, InvalidValue};
 use super::key::KeySource;
 use super::variables::{
-    API_KEY, INSECURE_RAW_HEADERS, LEEWAY, LOGIN_URL, PROXY_GROUP_HEADER, TRUSTED_PROXIES,
-    USER_HEADER, Variable,
+    API_KEY, CONFIG_PHP, DB, DB_MAX_STALE_SECS, DB_REFRESH_MS, INSECURE_RAW_HEADERS, LEEWAY,
+    LOGIN_URL, PROXY_DEFAULT_LEVEL, PROXY_EMAIL_HEADER, PROXY_GROUP_HEADER, PROXY_GROUP_MAP,
+    PROXY_GROUPS_HEADER, PROXY_NAME_HEADER, TRUSTED_PROXIES, USER_HEADER, Variable,
 };
 use super::{Config, variables};
 use crate::ApiKey;
+use crate::php_config::Database;
 use crate::proxy::TrustedProxies;
+use crate::proxy::{DefaultLevel, GroupMap};
 
 /// The unchecked settings of a config file, with the serde field names of
 /// [`VARIABLES`](super::VARIABLES). Unknown fields are errors.
@@ -49,10 +53,36 @@ pub struct Settings {
     pub(crate) trusted_proxies: Option<String>,
     pub(crate) user_header: Option<String>,
     pub(crate) proxy_group_header: Option<String>,
+    pub(crate) proxy_groups_header: Option<String>,
+    pub(crate) proxy_group_map: Option<String>,
+    pub(crate) proxy_default_level: Option<TextOrNumber>,
+    pub(crate) proxy_email_header: Option<String>,
+    pub(crate) proxy_name_header: Option<String>,
     pub(crate) leeway_secs: Option<u64>,
     pub(crate) accept_bearer: Option<bool>,
     pub(crate) login_url: Option<String>,
     pub(crate) insecure_raw_headers: Option<String>,
+    pub(crate) db: Option<String>,
+    pub(crate) db_refresh_ms: Option<u64>,
+    pub(crate) db_max_stale_secs: Option<u64>,
+}
+
+/// A setting a config file may write as a string or a number
+/// (`proxy_default_level = 4` or `"none"`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum TextOrNumber {
+    Text(String),
+    Number(u64),
+}
+
+impl TextOrNumber {
+    fn into_text(self) -> String {
+        match self {
+            TextOrNumber::Text(text) => text,
+            TextOrNumber::Number(n) => n.to_string(),
+        }
+    }
 }
 
 /// Never shows the key or the API key.
@@ -66,6 +96,7 @@ impl fmt::Debug for Settings {
             .field("uuid", &self.uuid)
             .field("api_key", &redacted(self.api_key.is_some()))
             .field("trusted_proxies", &self.trusted_proxies)
+            .field("db", &self.db)
             .finish_non_exhaustive()
     }
 }
@@ -99,15 +130,33 @@ impl Settings {
             self.api_key.is_some(),
             naming,
         )?
-        .ok_or(ConfigError::MissingSecret {
-            hash: name(variables::HASH),
-            hash_file: name(variables::HASH_FILE),
-            config_php: name(variables::CONFIG_PHP),
-        })?
-        .load(naming)?;
-
-        let mut config = Config::new(key.secret).uuid(key.uuid.or(self.uuid).unwrap_or_default());
-        let api_key = match (key.api_key, self.api_key) {
+        .map(|source| source.load(naming))
+        .transpose()?;
+        let (secret, php_uuid, php_api_key, database) = match key {
+            Some(key) => (Some(key.secret), key.uuid, key.api_key, key.database),
+            None => (None, None, None, None),
+        };
+        // Proxy-only mode (no key, no tokens) needs some other way in.
+        if secret.is_none()
+            && php_api_key.is_none()
+            && self.api_key.is_none()
+            && self
+                .trusted_proxies
+                .as_deref()
+                .is_none_or(|list| list.trim().is_empty())
+        {
+            return Err(ConfigError::NothingToAuthenticate {
+                hash: name(variables::HASH),
+                hash_file: name(variables::HASH_FILE),
+                config_php: name(variables::CONFIG_PHP),
+                trusted_proxies: name(TRUSTED_PROXIES),
+                api_key: name(API_KEY),
+            });
+        }
+        let mut config = Config::without_tokens();
+        config.secret = secret;
+        config = config.uuid(php_uuid.or(self.uuid).unwrap_or_default());
+        let api_key = match (php_api_key, self.api_key) {
             (Some(from_php), _) => Some(from_php),
             (None, Some(text)) => {
                 Some(ApiKey::new(text).map_err(|source| ConfigError::Secret {
@@ -134,8 +183,56 @@ impl Settings {
         if let Some(header) = self.user_header {
             config.user_header = header_name(name(USER_HEADER), &header)?;
         }
-        if let Some(header) = self.proxy_group_header {
-            config.proxy_group_header = Some(header_name(name(PROXY_GROUP_HEADER), &header)?);
+        if let Some(header) = &self.proxy_group_header {
+            config = config.proxy_group_header_named(
+                header,
+                name(PROXY_GROUP_HEADER),
+                name(PROXY_GROUPS_HEADER),
+            )?;
+        }
+        if let Some(header) = &self.proxy_groups_header {
+            config = config.proxy_groups_header_named(
+                header,
+                name(PROXY_GROUPS_HEADER),
+                name(PROXY_GROUP_HEADER),
+            )?;
+        }
+        if let Some(text) = self.proxy_group_map {
+            if config.proxy_groups_header.is_none() {
+                return Err(ConfigError::Requires {
+                    setting: name(PROXY_GROUP_MAP),
+                    needs: name(PROXY_GROUPS_HEADER),
+                });
+            }
+            let map = GroupMap::parse(&text).map_err(|e| ConfigError::Invalid {
+                setting: name(PROXY_GROUP_MAP),
+                value: text.clone(),
+                reason: InvalidValue::GroupMap(e),
+            })?;
+            config = config.proxy_group_map(map);
+        }
+        if let Some(text) = self.proxy_default_level.map(TextOrNumber::into_text) {
+            if config.proxy_group_header.is_some() {
+                // A numeric group header gives every proxy user a level.
+                return Err(ConfigError::Conflict {
+                    first: name(PROXY_GROUP_HEADER),
+                    second: name(PROXY_DEFAULT_LEVEL),
+                });
+            }
+            let level = text
+                .parse::<DefaultLevel>()
+                .map_err(|e| ConfigError::Invalid {
+                    setting: name(PROXY_DEFAULT_LEVEL),
+                    value: text.clone(),
+                    reason: InvalidValue::Level(e),
+                })?;
+            config = config.proxy_default_level(level);
+        }
+        if let Some(header) = self.proxy_email_header {
+            config.proxy_email_header = Some(header_name(name(PROXY_EMAIL_HEADER), &header)?);
+        }
+        if let Some(header) = self.proxy_name_header {
+            config.proxy_name_header = Some(header_name(name(PROXY_NAME_HEADER), &header)?);
         }
         if let Some(secs) = self.leeway_secs {
             config = config.leeway_named(Duration::from_secs(secs), name(LEEWAY))?;
@@ -151,8 +248,86 @@ impl Settings {
                 }
             }
         }
+        config.sessions = sessions(
+            self.db,
+            database,
+            self.db_refresh_ms,
+            self.db_max_stale_secs,
+            naming,
+        )?;
         Ok(config)
     }
+}
+
+/// The session check: `db` (`none`, or a path) wins; unset, config.php's
+/// database when its driver is sqlite3; another driver is an error, never a
+/// silent stateless mode.
+fn sessions(
+    db: Option<String>,
+    from_php: Option<Database>,
+    refresh_ms: Option<u64>,
+    max_stale_secs: Option<u64>,
+    naming: Naming,
+) -> Result<SessionSource, ConfigError> {
+    let name = |v| naming.of(v);
+    let path = match (db, from_php) {
+        (Some(db), _) if db.trim() == "none" => return Ok(SessionSource::Stateless),
+        (Some(db), _) => (name(DB), std::path::PathBuf::from(db)),
+        (None, Some(Database::Sqlite(path))) => (name(CONFIG_PHP), path),
+        (None, Some(Database::Other { driver })) => {
+            return Err(ConfigError::DatabaseDriver {
+                setting: name(CONFIG_PHP),
+                driver,
+                db: name(DB),
+            });
+        }
+        (None, None) => return Ok(SessionSource::Stateless),
+    };
+    let in_range = |variable: Variable, value: Option<u64>, min: u64, max: u64| match value {
+        Some(v) if !(min..=max).contains(&v) => Err(ConfigError::Invalid {
+            setting: name(variable),
+            value: v.to_string(),
+            reason: InvalidValue::OutOfRange { min, max },
+        }),
+        _ => Ok(value),
+    };
+    let refresh = in_range(DB_REFRESH_MS, refresh_ms, 100, 60_000)?;
+    let max_stale = in_range(DB_MAX_STALE_SECS, max_stale_secs, 0, 3600)?;
+    open_sessions(path, refresh, max_stale, name(DB))
+}
+
+#[cfg(feature = "sessions")]
+fn open_sessions(
+    (setting, path): (&'static str, std::path::PathBuf),
+    refresh_ms: Option<u64>,
+    max_stale_secs: Option<u64>,
+    _db: &'static str,
+) -> Result<SessionSource, ConfigError> {
+    use crate::session::{SessionOptions, SessionStore};
+    let sessions_error = |source| ConfigError::Sessions { setting, source };
+    let mut options = SessionOptions::new();
+    if let Some(ms) = refresh_ms {
+        options = options
+            .refresh(Duration::from_millis(ms))
+            .map_err(sessions_error)?;
+    }
+    if let Some(secs) = max_stale_secs {
+        options = options
+            .max_stale(Duration::from_secs(secs))
+            .map_err(sessions_error)?;
+    }
+    let store = SessionStore::open(&path, options).map_err(sessions_error)?;
+    Ok(SessionSource::Store(store))
+}
+
+#[cfg(not(feature = "sessions"))]
+fn open_sessions(
+    (setting, _path): (&'static str, std::path::PathBuf),
+    _refresh_ms: Option<u64>,
+    _max_stale_secs: Option<u64>,
+    db: &'static str,
+) -> Result<SessionSource, ConfigError> {
+    Err(ConfigError::SessionsNotBuilt { setting, db })
 }
 
 /// A header name as configured: trimmed, valid, and without `_`.
@@ -215,6 +390,18 @@ pub(crate) fn parse_bool(setting: &'static str, value: &str) -> Result<bool, Con
     }
 }
 
+/// A whole number (milliseconds, a count).
+pub(crate) fn parse_number(setting: &'static str, value: &str) -> Result<u64, ConfigError> {
+    value
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| ConfigError::Invalid {
+            setting,
+            value: value.to_owned(),
+            reason: InvalidValue::Number,
+        })
+}
+
 /// A whole number of seconds.
 pub(crate) fn parse_secs(setting: &'static str, value: &str) -> Result<u64, ConfigError> {
     value
@@ -234,14 +421,12 @@ impl Config {
         leeway: Duration,
         setting: &'static str,
     ) -> Result<Self, ConfigError> {
-        self.validator = self
-            .validator
-            .with_leeway(leeway)
-            .map_err(|e| ConfigError::Invalid {
-                setting,
-                value: leeway.as_secs().to_string(),
-                reason: InvalidValue::Leeway(e),
-            })?;
+        crate::token::check_leeway(leeway).map_err(|e| ConfigError::Invalid {
+            setting,
+            value: leeway.as_secs().to_string(),
+            reason: InvalidValue::Leeway(e),
+        })?;
+        self.leeway = leeway;
         Ok(self)
     }
 }

@@ -67,7 +67,7 @@ const fn program(
 pub(crate) const HASH: Variable = config(
     "ORGANIZR_HASH",
     "organizr_hash",
-    "none",
+    "none: no tokens (proxy-only)",
     "Organizr's organizrHash, the token signing key",
 );
 pub(crate) const HASH_FILE: Variable = config(
@@ -118,6 +118,36 @@ pub(crate) const PROXY_GROUP_HEADER: Variable = config(
     "none: proxy users are level 998",
     "a header in which the trusted proxy gives the user's level (0-999)",
 );
+pub(crate) const PROXY_GROUPS_HEADER: Variable = config(
+    "ORGANIZR_PROXY_GROUPS_HEADER",
+    "proxy_groups_header",
+    "none",
+    "a header in which the trusted proxy lists the user's group names (separated by commas or pipes), e.g. Remote-Groups",
+);
+pub(crate) const PROXY_GROUP_MAP: Variable = config(
+    "ORGANIZR_PROXY_GROUP_MAP",
+    "proxy_group_map",
+    "none",
+    "group names to levels, e.g. admins=0,power=3,family=4: the most privileged mapped group wins",
+);
+pub(crate) const PROXY_DEFAULT_LEVEL: Variable = config(
+    "ORGANIZR_PROXY_DEFAULT_LEVEL",
+    "proxy_default_level",
+    "998 (any logged-in user)",
+    "the level of a proxy user in no mapped group, or none to refuse such users",
+);
+pub(crate) const PROXY_EMAIL_HEADER: Variable = config(
+    "ORGANIZR_PROXY_EMAIL_HEADER",
+    "proxy_email_header",
+    "none",
+    "a header in which the trusted proxy gives the user's e-mail, e.g. Remote-Email",
+);
+pub(crate) const PROXY_NAME_HEADER: Variable = config(
+    "ORGANIZR_PROXY_NAME_HEADER",
+    "proxy_name_header",
+    "none",
+    "a header in which the trusted proxy gives the user's display name, e.g. Remote-Name",
+);
 pub(crate) const LEEWAY: Variable = config(
     "ORGANIZR_LEEWAY_SECS",
     "leeway_secs",
@@ -135,6 +165,24 @@ pub(crate) const LOGIN_URL: Variable = config(
     "login_url",
     "none: answer 401",
     "where anonymous browsers are redirected by the apps",
+);
+pub(crate) const DB: Variable = config(
+    "ORGANIZR_DB",
+    "db",
+    "from config.php when its driver is sqlite3, else none",
+    "Organizr's SQLite database for the session check (logout, locks, group changes), or none: stateless",
+);
+pub(crate) const DB_REFRESH_MS: Variable = config(
+    "ORGANIZR_DB_REFRESH_MS",
+    "db_refresh_ms",
+    "1000",
+    "how often the session check looks for changes in the database, 100 to 60000 ms",
+);
+pub(crate) const DB_MAX_STALE_SECS: Variable = config(
+    "ORGANIZR_DB_MAX_STALE_SECS",
+    "db_max_stale_secs",
+    "30",
+    "how long the last sessions read stay in use when the database cannot be read, 0 to 3600 s; then every token is refused",
 );
 pub(crate) const INSECURE_RAW_HEADERS: Variable = config(
     "ORGANIZR_INSECURE_RAW_HEADERS",
@@ -159,15 +207,67 @@ pub const VARIABLES: &[Variable] = &[
     TRUSTED_PROXIES,
     USER_HEADER,
     PROXY_GROUP_HEADER,
+    PROXY_GROUPS_HEADER,
+    PROXY_GROUP_MAP,
+    PROXY_DEFAULT_LEVEL,
+    PROXY_EMAIL_HEADER,
+    PROXY_NAME_HEADER,
     LEEWAY,
     ACCEPT_BEARER,
     LOGIN_URL,
+    DB,
+    DB_REFRESH_MS,
+    DB_MAX_STALE_SECS,
     INSECURE_RAW_HEADERS,
     program(
         "ORGANIZR_LISTEN",
         ReadBy::Programs,
         "forward-auth 127.0.0.1:9090, axum-app 127.0.0.1:3000, actix-app 127.0.0.1:3001",
         "where to listen: HOST:PORT, [::]:PORT (dual-stack) or unix:/path",
+    ),
+    program(
+        "ORGANIZR_LISTEN_MODE",
+        ReadBy::Programs,
+        "0660",
+        "a unix: socket's permissions, in octal: connecting needs write permission",
+    ),
+    program(
+        "ORGANIZR_LISTEN_GROUP",
+        ReadBy::Programs,
+        "none: the program's own group",
+        "a unix: socket's group (a name from /etc/group, or a number); the program must be a member",
+    ),
+    program(
+        "ORGANIZR_LOG_FORMAT",
+        ReadBy::Programs,
+        "text",
+        "the log format on stderr: text, or json (one object per line) for log shippers",
+    ),
+    // forward-auth's IP lists, redirects and status codes
+    // (examples/forward-auth/src/settings.rs).
+    program(
+        "ORGANIZR_REAL_IP_FROM",
+        ReadBy::ForwardAuth,
+        "empty: the client is the socket peer",
+        "peers believed about the client address for IP lists (IPs, CIDRs, @), never about identities",
+    ),
+    program(
+        "ORGANIZR_REAL_IP_HEADER",
+        ReadBy::ForwardAuth,
+        "X-Forwarded-For",
+        "where those peers report it: X-Forwarded-For, X-Real-IP or Forwarded (rightmost entry not in the list)",
+    ),
+    program(
+        "ORGANIZR_REDIRECT_HOSTS",
+        ReadBy::ForwardAuth,
+        "none: never redirect",
+        "hosts (example.com,*.example.com) whose refused browsers forward-auth sends to ORGANIZR_LOGIN_URL with return=",
+    ),
+    program(
+        "ORGANIZR_FORWARD_AUTH_STATUS",
+        ReadBy::ForwardAuth,
+        "standard",
+        "standard (401 anonymous, 403 too low or deny-listed) or organizr (401 for all, as Organizr)",
     ),
 ];
 

@@ -1,11 +1,14 @@
-//! Reader for Organizr's `api/config/config.php`.
+//! Reader for Organizr's `config.php` (`<organizr>/data/config/config.php`
+//! in Organizr v2.1; older installs had it in `api/config/`).
 //!
 //! Organizr (a PHP home-lab portal) keeps its settings in a PHP file that
 //! returns an array literal. This module reads that file *without* running
-//! PHP: a small, strict, hand-written lexer and parser accept exactly the
-//! subset of PHP that such a file uses, and keep the three values this crate
-//! needs: `organizrHash` (the HMAC signing key, required and non-empty),
-//! `uuid` and `organizrAPI` (both optional). Those three must be strings.
+//! PHP: a small, strict, hand-written lexer and parser ([`lexer`](self) and
+//! [`parser`](self), private) accept exactly the subset of PHP that such a
+//! file uses, and keep the values this crate needs: `organizrHash` (the HMAC
+//! signing key, required and non-empty), `uuid` and `organizrAPI` (both
+//! optional), and the database settings `driver`, `dbLocation` and `dbName`
+//! (optional). Those must be strings.
 //!
 //! # Supported subset
 //!
@@ -66,6 +69,31 @@ pub struct OrganizrPhpConfig {
     organizr_hash: Secret,
     uuid: String,
     api_key: Option<ApiKey>,
+    database: Option<Database>,
+}
+
+/// Where Organizr keeps its database, as its `config.php` says.
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::path::Path;
+/// use organizr_auth_core::php_config::{Database, OrganizrPhpConfig};
+/// let cfg = OrganizrPhpConfig::parse(
+///     "<?php return ['organizrHash' => 'k', 'driver' => 'sqlite3', 'dbLocation' => '/config/www/db/', 'dbName' => 'orgdb.db'];",
+/// )?;
+/// assert_eq!(cfg.database(), Some(&Database::Sqlite(Path::new("/config/www/db/orgdb.db").into())));
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Database {
+    /// The SQLite file (`dbLocation` followed by `dbName`).
+    Sqlite(PathBuf),
+    /// Another driver (`mysqli`, `postgre`), named as in the file.
+    Other {
+        /// The `driver` value.
+        driver: String,
+    },
 }
 
 impl OrganizrPhpConfig {
@@ -109,10 +137,29 @@ impl OrganizrPhpConfig {
                 })
             })
             .transpose()?;
+        let driver = string_slot(slots.driver, "driver")?;
+        let location = string_slot(slots.db_location, "dbLocation")?;
+        let name = string_slot(slots.db_name, "dbName")?;
+        // Organizr's default driver is sqlite3; `dbLocation` is a folder with
+        // a trailing slash and `dbName` has its `.db`: Organizr concatenates
+        // them.
+        let missing = |key| PhpConfigError::MissingKey { path: None, key };
+        let database = match (driver.as_deref(), location, name) {
+            (None, None, None) => None,
+            (None | Some("sqlite3"), Some(location), Some(name)) => {
+                Some(Database::Sqlite(PathBuf::from(format!("{location}{name}"))))
+            }
+            (None | Some("sqlite3"), None, _) => return Err(missing("dbLocation")),
+            (None | Some("sqlite3"), Some(_), None) => return Err(missing("dbName")),
+            (Some(other), _, _) => Some(Database::Other {
+                driver: other.to_owned(),
+            }),
+        };
         Ok(Self {
             organizr_hash,
             uuid: string_slot(slots.uuid, "uuid")?.unwrap_or_default(),
             api_key,
+            database,
         })
     }
 
@@ -187,6 +234,21 @@ impl OrganizrPhpConfig {
     #[must_use]
     pub fn uuid(&self) -> &str {
         &self.uuid
+    }
+
+    /// Where Organizr's database is, or `None` when the file names none.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use organizr_auth_core::php_config::{Database, OrganizrPhpConfig};
+    /// let cfg = OrganizrPhpConfig::parse("<?php return ['organizrHash' => 'k', 'driver' => 'mysqli'];")?;
+    /// assert_eq!(cfg.database(), Some(&Database::Other { driver: "mysqli".into() }));
+    /// assert_eq!(OrganizrPhpConfig::parse("<?php return ['organizrHash' => 'k'];")?.database(), None);
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn database(&self) -> Option<&Database> {
+        self.database.as_ref()
     }
 
     /// The `organizrAPI` value, or `None` when the key is missing or empty.
@@ -347,6 +409,9 @@ pub(super) struct Slots {
     hash: Option<Value>,
     uuid: Option<Value>,
     api: Option<Value>,
+    driver: Option<Value>,
+    db_location: Option<Value>,
+    db_name: Option<Value>,
 }
 
 mod lexer;

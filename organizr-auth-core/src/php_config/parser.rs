@@ -79,6 +79,9 @@ impl Parser<'_> {
                         "organizrHash" => s.hash = Some(value),
                         "uuid" => s.uuid = Some(value),
                         "organizrAPI" => s.api = Some(value),
+                        "driver" => s.driver = Some(value),
+                        "dbLocation" => s.db_location = Some(value),
+                        "dbName" => s.db_name = Some(value),
                         _ => {}
                     }
                 }

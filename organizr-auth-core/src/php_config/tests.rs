@@ -348,9 +348,21 @@ proptest! {
 
     #[test]
     fn quoted_strings_round_trip(s in "\\PC{1,40}") {
+        // A blank key is refused (see `blank_keys_are_refused`).
+        prop_assume!(!s.as_bytes().trim_ascii().is_empty());
         let single = format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"));
         prop_assert_eq!(hash_of(&single).unwrap(), s.clone());
         let double: String = s.bytes().map(|b| format!("\\x{b:02x}")).collect();
         prop_assert_eq!(hash_of(&format!("\"{double}\"")).unwrap(), s);
+    }
+}
+
+#[test]
+fn blank_keys_are_refused() {
+    for literal in ["' '", "\"\\n\"", "'\t '"] {
+        assert!(
+            matches!(hash_of(literal), Err(PhpConfigError::EmptyKey { .. })),
+            "{literal}"
+        );
     }
 }

@@ -9,6 +9,7 @@
 //! "take the first" would hand the client any identity it likes.
 
 use crate::GroupLevel;
+use crate::claims::is_clean_text;
 use crate::steps::charge;
 use crate::text::is_visible_text;
 
@@ -27,6 +28,9 @@ pub enum ProxyHeaderError {
     /// A group header is configured, and the proxy sent a user without it.
     #[error("group header is missing")]
     MissingGroup,
+    /// The user is in no mapped group, and users in none are refused.
+    #[error("the user is in no mapped group")]
+    NoMappedGroup,
 }
 
 /// The username in a proxy's user header, from all of the header's values.
@@ -78,6 +82,30 @@ pub(crate) fn parse_group_header<'a>(
     GroupLevel::parse_digits(value)
         .map(Some)
         .map_err(|_| ProxyHeaderError::InvalidValue)
+}
+
+/// The group names in a proxy's groups header: once, UTF-8 without control
+/// characters, surrounding spaces trimmed. Absent or empty is `Ok(None)` (no
+/// groups). The names themselves are split by
+/// [`split_groups`](crate::proxy::split_groups).
+pub(crate) fn parse_groups_header<'a>(
+    values: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Option<&'a str>, ProxyHeaderError> {
+    let Some(value) = single(values)? else {
+        return Ok(None);
+    };
+    // UTF-8 validation, trimming and the character check each read the value
+    // once; splitting and mapping the names read it once more.
+    charge(value.len());
+    let text = std::str::from_utf8(value).map_err(|_| ProxyHeaderError::InvalidValue)?;
+    let text = text.trim_matches(|c| c == ' ' || c == '\t');
+    if text.is_empty() {
+        return Ok(None);
+    }
+    if !is_clean_text(text) || is_placeholder(text) {
+        return Err(ProxyHeaderError::InvalidValue);
+    }
+    Ok(Some(text))
 }
 
 fn single<'a>(

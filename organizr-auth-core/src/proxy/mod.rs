@@ -51,9 +51,12 @@
 //! - A [`Peer::Unknown`] is never trusted.
 
 mod client_ip;
+mod groups;
 mod peer;
 mod trusted;
 
+pub(crate) use groups::split_groups;
+pub use groups::{DefaultLevel, GroupMap, GroupMapError};
 pub use peer::Peer;
 pub use trusted::{ProxyListError, ProxyRisk, RiskyEntry, TrustedProxies};
 

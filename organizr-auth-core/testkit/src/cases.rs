@@ -611,6 +611,7 @@ pub fn cases() -> Vec<Case> {
     });
     cases.extend(extractor_and_stacking_cases());
     cases.extend(identity_header_cases());
+    cases.extend(crate::proxy_only::cases());
     cases
 }
 
@@ -1267,6 +1268,28 @@ fn identity_header_cases() -> Vec<Case> {
             ..Expect::default()
         },
     ));
+
+    // Proxy-only mode reads more headers from the proxy (e-mail, name,
+    // groups): an invisible character in any of them refuses the request,
+    // and none of them reaches the handler.
+    for (what, header, value) in [
+        ("email", "remote-email", "alice\u{200b}@example.org"),
+        ("name", "remote-name", "Alice\u{a0}Liddell"),
+        ("name_rtl", "remote-name", "\u{202e}ecilA"),
+    ] {
+        cases.push(base(
+            leak(format!("proxy_only_invisible_{what}_refused")),
+            ProxyOnly,
+            pass,
+            trusted_v4(),
+            vec![
+                ("remote-user", "alice".to_owned()),
+                (header, value.to_owned()),
+                ("remote-groups", "admins".to_owned()),
+            ],
+            anonymous(vec!["remote-user", header, "remote-groups"]),
+        ));
+    }
 
     // The opt-out: the one header named is seen raw, from anyone; its `_`
     // spelling and every other identity header are still removed.

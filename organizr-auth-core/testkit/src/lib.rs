@@ -24,6 +24,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cases;
+mod proxy_only;
 pub use cases::cases;
 
 use std::net::SocketAddr;
@@ -90,10 +91,19 @@ pub enum ConfigKind {
     /// Standard, with [`RAW_HEADER`] let through raw
     /// (`Config::insecure_pass_raw_header`).
     RawHeader,
+    /// Proxy-only mode, as behind Authelia: no key (tokens are not accepted),
+    /// [`TRUSTED`], `Remote-User`, group names in `Remote-Groups` mapped by
+    /// [`GROUP_MAP`], `Remote-Email`, `Remote-Name`; no mapped group: 998.
+    ProxyOnly,
+    /// [`ConfigKind::ProxyOnly`], refusing users in no mapped group.
+    ProxyOnlyStrict,
 }
 
 /// The identity header [`ConfigKind::RawHeader`] lets reach handlers raw.
 pub const RAW_HEADER: &str = "X-Forwarded-Email";
+
+/// The group map of the proxy-only configurations.
+pub const GROUP_MAP: &str = "admins=0,power=3,family=4";
 
 impl ConfigKind {
     /// The configuration.
@@ -111,6 +121,24 @@ impl ConfigKind {
                 base.trusted_proxies(TrustedProxies::parse("10.0.0.2, fd00::2").unwrap())
             }
             ConfigKind::RawHeader => base.insecure_pass_raw_header(RAW_HEADER).unwrap(),
+            ConfigKind::ProxyOnly | ConfigKind::ProxyOnlyStrict => {
+                let default = if self == ConfigKind::ProxyOnlyStrict {
+                    organizr_auth_core::proxy::DefaultLevel::Refuse
+                } else {
+                    organizr_auth_core::proxy::DefaultLevel::default()
+                };
+                Config::without_tokens()
+                    .uuid(UUID)
+                    .trusted_proxies(TrustedProxies::parse(TRUSTED).unwrap())
+                    .proxy_groups_header("Remote-Groups")
+                    .unwrap()
+                    .proxy_group_map(GROUP_MAP.parse().unwrap())
+                    .proxy_default_level(default)
+                    .proxy_email_header("Remote-Email")
+                    .unwrap()
+                    .proxy_name_header("Remote-Name")
+                    .unwrap()
+            }
         }
     }
 }

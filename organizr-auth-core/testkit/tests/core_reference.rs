@@ -49,11 +49,12 @@ fn run(case: &Case) -> Observed {
         );
     }
     fn head<'a>(case: &'a Case, headers: &'a mut HeaderMap) -> RequestHead<'a, HeaderMap> {
-        RequestHead {
-            method: case.method,
-            query: case.query(),
+        RequestHead::new(
+            case.method,
+            case.uri.split('?').next().unwrap_or("/"),
+            case.query(),
             headers,
-        }
+        )
     }
     let outer = match case.route {
         Route::Stacked { outer, .. } => outer,
@@ -88,7 +89,7 @@ fn run(case: &Case) -> Observed {
         }
         Route::Extractor(extractor) => {
             let level = extractor.level().unwrap();
-            match admission.require(level, case.method, &headers) {
+            match admission.require(level, case.method, "/protected", &headers) {
                 Ok(_) => {
                     let headers_seen = seen(&headers);
                     echo(
