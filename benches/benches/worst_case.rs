@@ -12,7 +12,7 @@
 //!   the most occurrences the scan must stop at. `name_bad_values`:
 //!   `name=<non-UTF-8>;` over and over, every occurrence a real pair whose
 //!   value is skipped, so none counts towards the cap of 8 token copies
-//!   (both end at the cap of 32 occurrences of the name). `name_prefix`: the
+//!   (both end at the cap of 8 occurrences of the name). `name_prefix`: the
 //!   name less its last byte, over and over, which no cap sees: the substring
 //!   search's own worst case.
 //! - `worst_case/bearer/*`: [`Authenticator::resolve`] with one
