@@ -79,7 +79,8 @@ pub struct Authenticator {
 
 impl Authenticator {
     /// Builds the authenticator and warns through `tracing` when the key is
-    /// shorter than 32 bytes or the API key shorter than 8.
+    /// shorter than 32 bytes, the API key shorter than 8, or the trusted-proxy
+    /// list has [risky entries](TrustedProxies::risks) (one warning each).
     ///
     /// ```
     /// use organizr_auth_core::{Authenticator, Config, Secret};
@@ -117,6 +118,7 @@ impl Authenticator {
                 "the Organizr API key is shorter than 8 characters: anyone can guess it and act as the admin \"Organizr API\"; generate a new one in Organizr (it makes 20)"
             );
         }
+        crate::proxy::warn_about_risks(&config.trusted_proxies);
         let level = match (config.proxy_group_header, config.proxy_groups_header) {
             (Some(header), _) => ProxyLevel::Numeric(header),
             (None, Some(header)) => ProxyLevel::Names {
@@ -146,6 +148,9 @@ impl Authenticator {
                     .as_ref()
                     .map(|secret| TokenValidator::new(secret).with_checked_leeway(config.leeway)),
                 cookie_name: credentials::cookie_name(&config.uuid),
+                cookie_finder: credentials::CookieFinder::new(&credentials::cookie_name(
+                    &config.uuid,
+                )),
                 api_key: config.api_key,
                 api_key_query: config.api_key_query,
                 accept_bearer: config.accept_bearer,

@@ -90,6 +90,8 @@ pub mod sanitize;
 pub mod secret;
 #[cfg(feature = "sessions")]
 pub mod session;
+mod steps;
+mod text;
 pub mod token;
 
 pub use access::{

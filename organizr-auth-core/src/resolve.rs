@@ -11,7 +11,8 @@
 //!    `Authorization: Bearer` token (unless switched off), is validated. Copies
 //!    that fail are ignored; valid copies must name the same user (if their
 //!    levels differ, the less privileged one is used). More than
-//!    [`MAX_TOKEN_CANDIDATES`] copies refuse the request.
+//!    [`MAX_TOKEN_CANDIDATES`] copies, or the cookie name repeated more than
+//!    [`MAX_COOKIE_NAME_OCCURRENCES`] times, refuse the request.
 //! 3. **API key.** If an API key is configured, the `Token` header (and the
 //!    `apikey` query parameter when enabled) must all equal it; that is the
 //!    user `"Organizr API"` at level 0.
@@ -47,6 +48,8 @@ use crate::{
 /// ```
 pub const MAX_TOKEN_CANDIDATES: usize = 8;
 
+pub use crate::credentials::MAX_NAME_OCCURRENCES as MAX_COOKIE_NAME_OCCURRENCES;
+
 /// Turns a request's credentials into an [`Authentication`]. Holds everything
 /// resolution needs and nothing else.
 #[derive(Debug, Clone)]
@@ -54,6 +57,8 @@ pub(crate) struct Resolver {
     /// `None`: tokens are not accepted (proxy-only mode).
     pub(crate) validator: Option<TokenValidator>,
     pub(crate) cookie_name: String,
+    /// The search for `cookie_name`, prepared once.
+    pub(crate) cookie_finder: credentials::CookieFinder,
     pub(crate) api_key: Option<ApiKey>,
     pub(crate) api_key_query: bool,
     pub(crate) accept_bearer: bool,
@@ -224,7 +229,7 @@ impl Resolver {
             // Proxy-only mode: tokens are ignored (said once at start-up).
             return Ok(None);
         };
-        let cookies = credentials::cookie_values(headers, &self.cookie_name);
+        let mut cookies = credentials::cookie_values(headers, &self.cookie_finder);
         let bearer = self
             .accept_bearer
             .then(|| credentials::bearer_tokens(headers))
@@ -233,7 +238,7 @@ impl Resolver {
         // One clock reading for the token's times and the session's expiry.
         let now = SystemTime::now();
         let mut found: Option<Identity> = None;
-        for (index, token) in cookies.chain(bearer).enumerate() {
+        for (index, token) in cookies.by_ref().chain(bearer).enumerate() {
             if index >= MAX_TOKEN_CANDIDATES {
                 return Err(Refusal::TooManyTokens);
             }
@@ -264,6 +269,9 @@ impl Resolver {
                 }
                 Some(_) => return Err(Refusal::Conflict),
             }
+        }
+        if cookies.overflowed() {
+            return Err(Refusal::TooManyTokens);
         }
         Ok(found)
     }

@@ -349,6 +349,128 @@ fn serde_config_checks_like_env() {
     );
 }
 
+/// Regression, issue 15 finding 6: `/\evil.example` passed the check against
+/// `//host`, and browsers read `\` as `/` (and drop tabs and newlines), so
+/// these login URLs sent anonymous users to another host.
+#[test]
+fn login_urls_a_browser_reads_as_another_host_are_refused() {
+    for url in [
+        "/\\evil.example",
+        "/\\evil.example/login",
+        "\\\\evil.example",
+        "\\/evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r/evil.example",
+        "https:/\\evil.example",
+        "https://organizr.example\\@evil.example/",
+        "https://user@evil.example/",
+    ] {
+        let err = from(&[("ORGANIZR_HASH", HASH), ("ORGANIZR_LOGIN_URL", url)]).unwrap_err();
+        let matched = matches!(
+            &err,
+            ConfigError::Invalid {
+                setting: "ORGANIZR_LOGIN_URL",
+                ..
+            }
+        );
+        let message = full_message(err);
+        assert!(matched, "{url:?}: {message}");
+        assert!(message.contains(&format!("{url:?}")), "{url:?}: {message}");
+    }
+    for url in ["/login", "/organizr/?next=%2F", "https://organizr.example/"] {
+        assert!(
+            from(&[("ORGANIZR_HASH", HASH), ("ORGANIZR_LOGIN_URL", url)]).is_ok(),
+            "{url:?}"
+        );
+    }
+}
+
+/// Regression, issue 15 finding 6: a header name with `_` passed the config
+/// check but never reaches the application (proxies drop such headers, and
+/// the library strips `_` spellings of identity headers).
+#[test]
+fn header_names_with_underscores_are_refused_by_name() {
+    for (var, value) in [
+        ("ORGANIZR_USER_HEADER", "Remote_User"),
+        ("ORGANIZR_PROXY_GROUP_HEADER", "Remote_Group"),
+        (
+            "ORGANIZR_INSECURE_RAW_HEADERS",
+            "X-Forwarded-Email, X_Authentik_Meta",
+        ),
+    ] {
+        let err = from(&[("ORGANIZR_HASH", HASH), (var, value)]).unwrap_err();
+        let matched = matches!(&err, ConfigError::Invalid { setting, .. } if setting == &var);
+        let message = full_message(err);
+        assert!(matched, "{var}: {message}");
+        assert!(message.contains("`_`"), "{var}: {message}");
+    }
+    assert!(
+        from(&[
+            ("ORGANIZR_HASH", HASH),
+            ("ORGANIZR_USER_HEADER", "Remote-User")
+        ])
+        .is_ok()
+    );
+}
+
+/// Regression, issue 15 finding 5: a blank key (`"   "`, a newline, a key file
+/// holding only newlines) started the server with a key anyone can guess.
+/// The error names the setting (and the file), never the value.
+#[test]
+fn blank_keys_are_refused_naming_the_setting() {
+    for blank in ["   ", "\n", " \t\r\n", "\u{0020}\u{0020}"] {
+        let err = from(&[("ORGANIZR_HASH", blank)]).unwrap_err();
+        let matched = matches!(
+            &err,
+            ConfigError::Secret {
+                setting: "ORGANIZR_HASH",
+                ..
+            }
+        );
+        let message = full_message(err);
+        assert!(matched, "{blank:?}: {message}");
+        assert!(message.contains("ORGANIZR_HASH"), "{message}");
+    }
+    let dir = temp_dir("blank");
+    for (name, content) in [
+        ("newline", "\n"),
+        ("newlines", "\n\n\n"),
+        ("spaces", "  \r\n"),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, content).unwrap();
+        let err = from(&[("ORGANIZR_HASH_FILE", path.to_str().unwrap())]).unwrap_err();
+        let matched = matches!(
+            &err,
+            ConfigError::Secret {
+                setting: "ORGANIZR_HASH_FILE",
+                ..
+            }
+        );
+        let message = full_message(err);
+        assert!(matched, "{name}: {message}");
+        assert!(
+            message.contains(path.to_str().unwrap()),
+            "{name}: {message}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    let err = from(&[("ORGANIZR_HASH", HASH), ("ORGANIZR_API_KEY", "   ")]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConfigError::Secret {
+                setting: "ORGANIZR_API_KEY",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // A short but real key still starts (with a warning: tests/startup_warnings.rs).
+    assert!(from(&[("ORGANIZR_HASH", "abc")]).is_ok());
+}
+
 #[test]
 fn proxy_only_mode_needs_no_key_but_something_to_authenticate() {
     // Only a trusted proxy: tokens are not accepted, the proxy is believed.

@@ -42,7 +42,11 @@ fn run(case: &Case) -> Observed {
     let auth = Arc::new(Authenticator::new(case.config()));
     let mut headers = HeaderMap::new();
     for (n, v) in &case.headers {
-        headers.append(HeaderName::from_static(n), v.parse().unwrap());
+        // As an HTTP server would: names in any case, stored lower-case.
+        headers.append(
+            HeaderName::from_bytes(n.as_bytes()).unwrap(),
+            v.parse().unwrap(),
+        );
     }
     fn head<'a>(case: &'a Case, headers: &'a mut HeaderMap) -> RequestHead<'a, HeaderMap> {
         RequestHead::new(
