@@ -25,6 +25,7 @@ BASELINES = {
     "adapters/axum": ["plain"],
     "adapters/actix": ["plain"],
 }
+# Question 8 (`worst_case/*`) is printed by `worst_case_group`.
 
 
 def fmt(ns):
@@ -90,6 +91,23 @@ def sized_group(name, rows):
         )
 
 
+def worst_case_group(name, rows):
+    """Question 8: each line against `benign` of the same size (and the
+    forwarding walks' `padded_entries` against `long_chain`)."""
+    print(f"\n### {name}\n")
+    print("| line | size | median (95% CI) | ÷ benign | ÷ long_chain |")
+    print("|---|---|---|---|---|")
+    for size in sorted({n for (_, n) in rows}):
+        benign = rows.get(("benign", size))
+        chain = rows.get(("long_chain", size))
+        for (fn, n), (med, lo, hi) in sorted(rows.items(), key=lambda kv: kv[0]):
+            if n != size:
+                continue
+            b = f"{med / benign[0]:.2f}" if benign else "-"
+            c = f"{med / chain[0]:.2f}" if chain else "-"
+            print(f"| {fn} | {size:,} | {fmt(med)} ({fmt(lo)}–{fmt(hi)}) | {b} | {c} |")
+
+
 def main():
     target = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
         os.path.dirname(os.path.abspath(__file__)), "..", "target"
@@ -99,7 +117,9 @@ def main():
         sys.exit(f"no criterion results under {target}/criterion")
     for name in sorted(groups):
         rows = groups[name]
-        if all(isinstance(k, tuple) for k in rows):
+        if name.startswith("worst_case/"):
+            worst_case_group(name, rows)
+        elif all(isinstance(k, tuple) for k in rows):
             sized_group(name, rows)
         else:
             plain_group(name, dict(sorted(rows.items(), key=lambda kv: kv[1][0])))

@@ -109,7 +109,7 @@ fn run_process(
     auth: &Arc<Authenticator>,
     headers: &mut HeaderMap,
     peer: &Peer,
-    policy: Policy,
+    policy: &Policy,
 ) -> Verdict {
     let head = RequestHead::new("GET", "/", None, headers);
     auth.admit(head, *peer, policy, None)
@@ -124,14 +124,14 @@ fn process(c: &mut criterion::Criterion) {
 
     let mut all: Vec<(String, HeaderMap, Peer, Policy, bool)> = cases()
         .into_iter()
-        .map(|c| (c.name.to_owned(), c.headers, c.peer, pass, true))
+        .map(|c| (c.name.to_owned(), c.headers, c.peer, pass.clone(), true))
         .collect();
     let with_token = fx::request_headers(Some(&token), &[]);
     all.push((
         "require_user".into(),
         with_token.clone(),
         fx::proxy_peer(),
-        user,
+        user.clone(),
         true,
     ));
     all.push((
@@ -145,7 +145,7 @@ fn process(c: &mut criterion::Criterion) {
         "spoofed_header".into(),
         fx::request_headers(Some(&token), &[("remote-user", "admin")]),
         fx::client_peer(),
-        user,
+        user.clone(),
         true,
     ));
     all.push((
@@ -166,7 +166,7 @@ fn process(c: &mut criterion::Criterion) {
     });
     for (name, headers, peer, policy, allowed) in all {
         let mut check = headers.clone();
-        let verdict = run_process(&auth, &mut check, &peer, policy);
+        let verdict = run_process(&auth, &mut check, &peer, &policy);
         assert_eq!(matches!(verdict, Verdict::Allow(_)), allowed, "{name}");
         if name == "downstream_headers" {
             assert!(check.contains_key("x-organizr-user"), "{check:?}");
@@ -179,11 +179,11 @@ fn process(c: &mut criterion::Criterion) {
         }
         if check == headers {
             g.bench_function(name.as_str(), |b| {
-                b.iter(|| run_process(&auth, &mut check, &peer, policy))
+                b.iter(|| run_process(&auth, &mut check, &peer, &policy))
             });
         } else {
             g.bench_function(name.as_str(), |b| {
-                b.iter(|| run_process(&auth, &mut headers.clone(), &peer, policy))
+                b.iter(|| run_process(&auth, &mut headers.clone(), &peer, &policy))
             });
         }
     }

@@ -9,6 +9,7 @@ use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forwar
 use actix_web::http::StatusCode;
 use actix_web::{Error, HttpMessage as _, HttpRequest, HttpResponse};
 use futures_util::future::{Either, MapOk, Ready, TryFutureExt as _, ready};
+use organizr_auth_core::access::AccessPolicy;
 use organizr_auth_core::{
     Admission, Authentication, Authenticator, GroupLevel, Identity, Policy, Rejection, RequestHead,
     Verdict,
@@ -180,10 +181,41 @@ impl OrganizrAuth {
         self.require(GroupLevel::GUEST)
     }
 
-    /// Replaces the whole policy (required level and downstream headers).
+    /// Replaces the whole policy (required level, IP lists and downstream
+    /// headers).
     #[must_use]
     pub fn policy(mut self, policy: Policy) -> Self {
         self.policy = policy;
+        self
+    }
+
+    /// IP allow and deny lists for the wrapped routes, decided by core before
+    /// the level: an allow-list match goes on whatever the level, a deny-list
+    /// match gets 403. Read [`AccessPolicy`]'s security notes before
+    /// allow-listing anything.
+    ///
+    /// ```
+    /// use actix_web::{App, HttpResponse, http::StatusCode, test, web};
+    /// use organizr_auth_actix::OrganizrAuth;
+    /// use organizr_auth_core::access::{AccessPolicy, AccessRules};
+    /// use organizr_auth_core::{Authenticator, Config, GroupLevel, Secret};
+    ///
+    /// # #[actix_web::main]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?).uuid("u"));
+    /// let lan = AccessPolicy::new(AccessRules::from_organizr_query("whitelist=192.168.1.0/24&blacklist=203.0.113.0/24")?);
+    /// let admin = OrganizrAuth::new(auth).require(GroupLevel::ADMIN).access(lan);
+    /// let app = test::init_service(App::new().wrap(admin).route("/", web::get().to(HttpResponse::Ok))).await;
+    /// let from = |ip: &str| test::TestRequest::get().uri("/").peer_addr(format!("{ip}:40000").parse().unwrap()).to_request();
+    /// assert_eq!(test::call_service(&app, from("192.168.1.20")).await.status(), StatusCode::OK);
+    /// assert_eq!(test::call_service(&app, from("203.0.113.5")).await.status(), StatusCode::FORBIDDEN);
+    /// assert_eq!(test::call_service(&app, from("198.51.100.7")).await.status(), StatusCode::UNAUTHORIZED);
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn access(mut self, access: AccessPolicy) -> Self {
+        self.policy = self.policy.with_access(access);
         self
     }
 
@@ -280,8 +312,8 @@ impl OrganizrAuth {
     }
 
     /// The policy in use.
-    pub fn current_policy(&self) -> Policy {
-        self.policy
+    pub fn current_policy(&self) -> &Policy {
+        &self.policy
     }
 }
 
@@ -429,7 +461,7 @@ where
             );
             config
                 .authenticator
-                .admit(request, peer, config.policy, earlier.as_ref())
+                .admit(request, peer, &config.policy, earlier.as_ref())
         };
         match verdict {
             Verdict::Allow(admission) => {

@@ -121,7 +121,7 @@ async fn run(case: &Case) -> Result<Observed, String> {
         }};
     }
     let resource = || web::resource("/protected");
-    let res = match case.route {
+    let res = match case.route.clone() {
         Route::Layer(policy) => call!(middleware(policy), resource().to(echo)),
         Route::Stacked { outer, inner } => call!(
             middleware(outer),

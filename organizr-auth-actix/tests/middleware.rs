@@ -190,19 +190,19 @@ async fn downstream_headers_are_off_by_default_and_opt_in() {
 #[test]
 fn builder_keeps_what_it_is_not_asked_to_change() {
     let mw = OrganizrAuth::new(authenticator());
-    assert_eq!(mw.current_policy(), Policy::require(GroupLevel::LOGGED_IN));
+    assert_eq!(*mw.current_policy(), Policy::require(GroupLevel::LOGGED_IN));
     let mw = mw.downstream_headers(true).require(GroupLevel::ADMIN);
     assert_eq!(
-        mw.current_policy(),
+        *mw.current_policy(),
         Policy::require(GroupLevel::ADMIN).with_downstream_headers(true)
     );
     let mw = mw.pass_through();
     assert_eq!(
-        mw.current_policy(),
+        *mw.current_policy(),
         Policy::pass_through().with_downstream_headers(true)
     );
     let mw = mw.policy(Policy::require(GroupLevel::USER));
-    assert_eq!(mw.current_policy(), Policy::require(GroupLevel::USER));
+    assert_eq!(*mw.current_policy(), Policy::require(GroupLevel::USER));
     assert!(format!("{mw:?}").contains("OrganizrAuth"));
     // Takes an Authenticator or an Arc of one.
     let _owned = OrganizrAuth::new(Authenticator::new(ConfigKind::Standard.config()));

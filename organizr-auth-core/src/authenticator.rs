@@ -25,9 +25,8 @@
 
 use std::sync::Arc;
 
-use crate::access::{RealIp, RealIpHeader};
+use crate::access::{AccessCheck, AccessDecision, RealIp, RealIpHeader};
 use crate::config::SessionSource;
-use crate::credentials::CookieFinder;
 use crate::decision::LogContext;
 use crate::rejection::Responder;
 use crate::resolve::{ProxyHeaders, ProxyLevel, Resolver};
@@ -54,7 +53,7 @@ use crate::{
 /// let mut headers = HeaderMap::new();
 /// headers.insert("remote-user", "alice".parse()?);
 /// let request = RequestHead::new("GET", "/", None, &mut headers);
-/// let Verdict::Allow(admission) = auth.admit(request, Peer::Tcp("127.0.0.1:5000".parse()?), Policy::default(), None) else {
+/// let Verdict::Allow(admission) = auth.admit(request, Peer::Tcp("127.0.0.1:5000".parse()?), &Policy::default(), None) else {
 ///     return Err("alice is logged in".into());
 /// };
 /// assert_eq!(admission.identity().map(|i| i.group_id), Some(GroupLevel::LOGGED_IN));
@@ -63,7 +62,7 @@ use crate::{
 /// let mut headers = HeaderMap::new();
 /// headers.insert("remote-user", "alice".parse()?);
 /// let request = RequestHead::new("GET", "/", None, &mut headers);
-/// let verdict = auth.admit(request, Peer::Tcp("192.0.2.9:5000".parse()?), Policy::pass_through(), None);
+/// let verdict = auth.admit(request, Peer::Tcp("192.0.2.9:5000".parse()?), &Policy::pass_through(), None);
 /// assert!(matches!(verdict, Verdict::Allow(a) if a.identity().is_none()));
 /// assert!(headers.get("remote-user").is_none());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -81,7 +80,8 @@ pub struct Authenticator {
 
 impl Authenticator {
     /// Builds the authenticator and warns through `tracing` when the key is
-    /// shorter than 32 bytes or the API key shorter than 8.
+    /// shorter than 32 bytes, the API key shorter than 8, or the trusted-proxy
+    /// list has [risky entries](TrustedProxies::risks) (one warning each).
     ///
     /// ```
     /// use organizr_auth_core::{Authenticator, Config, Secret};
@@ -101,6 +101,13 @@ impl Authenticator {
                  identities come from trusted proxies' headers and the API key only"
             ),
         }
+        if config.secret.is_some() && config.uuid.is_empty() {
+            // Config::from_env refuses this; a builder user forgot `.uuid()`.
+            tracing::warn!(
+                "no Organizr uuid configured: expecting the cookie organizr_token_temp, which only an Organizr without a uuid sets; \
+                 set Config::uuid to the uuid in Organizr's config.php (or to \"temp\" on purpose)"
+            );
+        }
         if config.secret.is_none() && config.api_key.is_none() && config.trusted_proxies.is_empty()
         {
             tracing::error!(
@@ -112,6 +119,7 @@ impl Authenticator {
                 "the Organizr API key is shorter than 8 characters: anyone can guess it and act as the admin \"Organizr API\"; generate a new one in Organizr (it makes 20)"
             );
         }
+        crate::proxy::warn_about_risks(&config.trusted_proxies);
         let level = match (config.proxy_group_header, config.proxy_groups_header) {
             (Some(header), _) => ProxyLevel::Numeric(header),
             (None, Some(header)) => ProxyLevel::Names {
@@ -147,8 +155,10 @@ impl Authenticator {
                 } else {
                     0
                 }),
-                cookie_finder: CookieFinder::new(&credentials::cookie_name(&config.uuid)),
                 cookie_name: credentials::cookie_name(&config.uuid),
+                cookie_finder: credentials::CookieFinder::new(&credentials::cookie_name(
+                    &config.uuid,
+                )),
                 api_key: config.api_key,
                 api_key_query: config.api_key_query,
                 accept_bearer: config.accept_bearer,
@@ -159,8 +169,9 @@ impl Authenticator {
     }
 
     /// The middleware's decision for one request: sanitise its headers,
-    /// resolve its credentials, compare them with `policy` and, if the policy
-    /// asks, write the verified identity's downstream headers.
+    /// resolve its credentials, apply `policy` (its IP lists first, if it has
+    /// any, then its level) and, if the policy asks, write the verified
+    /// identity's downstream headers.
     ///
     /// `earlier` is the [`Admission`] an outer middleware attached, if any: when
     /// this authenticator issued it, it is reused and only `policy` is applied
@@ -174,7 +185,7 @@ impl Authenticator {
     /// let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// let mut headers = HeaderMap::new();
     /// let head = RequestHead::new("GET", "/", None, &mut headers);
-    /// match auth.admit(head, Peer::Unknown, Policy::require(GroupLevel::ADMIN), None) {
+    /// match auth.admit(head, Peer::Unknown, &Policy::require(GroupLevel::ADMIN), None) {
     ///     Verdict::Reject(rejection) => assert_eq!(rejection.status(), StatusCode::UNAUTHORIZED),
     ///     Verdict::Allow(_) => return Err("anonymous is not admin".into()),
     /// }
@@ -184,7 +195,7 @@ impl Authenticator {
         self: &Arc<Self>,
         request: RequestHead<'_, H>,
         peer: Peer,
-        policy: Policy,
+        policy: &Policy,
         earlier: Option<&Admission>,
     ) -> Verdict {
         let authentication = match Admission::reusable(earlier, self) {
@@ -209,19 +220,56 @@ impl Authenticator {
                 resolution.authentication
             }
         };
-        let decided = authentication.authorize(policy.required());
         let context = LogContext {
             method: request.method(),
             path: request.path(),
             peer,
         };
-        self.log_decision(
-            &decided,
-            &authentication,
-            policy.required(),
-            &context,
-            &*request.headers,
-        );
+        // The route's IP lists come first: an allow-list match waives the
+        // level, a deny-list match refuses whoever the user is.
+        let access = policy.access().map(|a| a.check(&peer, &*request.headers));
+        let decided = match access {
+            Some(AccessCheck {
+                decision: AccessDecision::Allow,
+                client,
+            }) => {
+                tracing::debug!(
+                    method = context.method, path = context.path, ?peer, %client,
+                    user = authentication.identity().map(|i| tracing::field::display(&i.username)),
+                    "request allowed: client on the allow list"
+                );
+                Ok(())
+            }
+            Some(AccessCheck {
+                decision: AccessDecision::Deny,
+                client,
+            }) => {
+                let blocked = Err(Denial::Blocked { client });
+                self.log_decision(
+                    &blocked,
+                    &authentication,
+                    policy.required(),
+                    &context,
+                    &*request.headers,
+                );
+                blocked
+            }
+            Some(AccessCheck {
+                decision: AccessDecision::Continue,
+                ..
+            })
+            | None => {
+                let decided = authentication.authorize(policy.required());
+                self.log_decision(
+                    &decided,
+                    &authentication,
+                    policy.required(),
+                    &context,
+                    &*request.headers,
+                );
+                decided
+            }
+        };
         if let Err(denial) = decided {
             let rejection = self
                 .responder
@@ -349,6 +397,11 @@ impl Authenticator {
                 method, path, ?peer, client = %self.log_client.client(peer, headers),
                 user = auth.identity().map(|i| tracing::field::display(&i.username)),
                 level = level.get(), required = required.get(), "request refused: level too low"
+            ),
+            (Err(Denial::Blocked { client }), _) => tracing::info!(
+                method, path, ?peer, %client,
+                user = auth.identity().map(|i| tracing::field::display(&i.username)),
+                "request refused: client on the deny list"
             ),
         }
     }

@@ -14,6 +14,7 @@ use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
 use crate::GroupLevel;
+use crate::text::is_visible_text;
 use crate::token::TokenError;
 
 /// The validated content of an Organizr token.
@@ -160,7 +161,10 @@ impl RawClaims<'_> {
             (Some(name), _) | (None, Some(name)) => name.0,
             (None, None) => return Err(TokenError::MissingClaim("name")),
         };
-        if !is_clean_text(&username) {
+        // Visible text only: a name with an invisible character passes for
+        // another user's once an application trims or normalises it (see
+        // `crate::text`). Organizr lets such names be registered.
+        if !is_visible_text(&username) {
             return Err(TokenError::InvalidClaim("name"));
         }
         let group_id = match self.group_id.required("groupID")? {
@@ -173,8 +177,13 @@ impl RawClaims<'_> {
             Some(Int::Unsigned(n)) => Some(n),
             Some(Int::Text(t)) => Some(t.parse().map_err(|_| TokenError::InvalidClaim("userID"))?),
         };
-        let group = non_empty(self.group.optional("group")?, "group")?;
-        let email = non_empty(self.email.optional("email")?, "email")?;
+        // The group's name only describes `groupID`, and an administrator
+        // chose it: a stray invisible character must not lock the whole group
+        // out, so only controls refuse it (the header is then left out, see
+        // `Identity::headers`). The e-mail address identifies the user like the
+        // name does, and Organizr accepts only plain addresses.
+        let group = non_empty(self.group.optional("group")?, "group", is_clean_text)?;
+        let email = non_empty(self.email.optional("email")?, "email", is_visible_text)?;
         let image = self
             .image
             .optional("image")?
@@ -209,11 +218,15 @@ fn time(value: f64, claim: &'static str) -> Result<f64, TokenError> {
     }
 }
 
-fn non_empty(value: Option<Str<'_>>, claim: &'static str) -> Result<Option<String>, TokenError> {
+fn non_empty(
+    value: Option<Str<'_>>,
+    claim: &'static str,
+    acceptable: fn(&str) -> bool,
+) -> Result<Option<String>, TokenError> {
     match value {
         None => Ok(None),
         Some(Str(s)) if s.is_empty() => Ok(None),
-        Some(Str(s)) if is_clean_text(&s) => Ok(Some(s.into_owned())),
+        Some(Str(s)) if acceptable(&s) => Ok(Some(s.into_owned())),
         Some(_) => Err(TokenError::InvalidClaim(claim)),
     }
 }
@@ -411,6 +424,12 @@ mod tests {
         assert_eq!(c.username, "bé");
         assert_eq!(c.group_id.get(), 12);
         assert_eq!(c.user_id, Some(7));
+
+        // A group name is the administrator's label for `groupID`: an
+        // invisible character in it does not refuse the token.
+        let c = parse(r#"{"iss":"Organizr","aud":"Organizr","exp":2e9,"name":"c","group":"Power\u00a0Users","groupID":3}"#)
+        .unwrap();
+        assert_eq!(c.group.as_deref(), Some("Power\u{a0}Users"));
     }
 
     #[test]
@@ -516,6 +535,31 @@ mod tests {
             (
                 r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":0,"email":{}}"#,
                 BadClaimType("email"),
+            ),
+            // Regression, issue 15 finding 7: invisible characters in names.
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"admin\u200b","groupID":0}"#,
+                InvalidClaim("name"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"admin\u00a0","groupID":0}"#,
+                InvalidClaim("name"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"\u202enimda","groupID":0}"#,
+                InvalidClaim("name"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"username":"\ufeffadmin","groupID":0}"#,
+                InvalidClaim("name"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":0,"email":"a\u200b@example.org"}"#,
+                InvalidClaim("email"),
+            ),
+            (
+                r#"{"iss":"Organizr","aud":"Organizr","exp":1,"name":"a","groupID":0,"group":"Ad\nmin"}"#,
+                InvalidClaim("group"),
             ),
         ];
         for (json, want) in cases {

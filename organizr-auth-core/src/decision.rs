@@ -14,6 +14,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::access::AccessPolicy;
+
 use crate::{
     Authentication, Authenticator, Denial, GroupLevel, HeaderAccess, Identity, Peer, Rejection,
     UserLevel,
@@ -90,8 +92,11 @@ impl<'a, H> RequestHead<'a, H> {
     }
 }
 
-/// What a route demands of a request. The default requires any logged-in
-/// user (level 998) and writes no downstream headers.
+/// What a route demands of a request: a group level, optionally IP allow
+/// and deny lists ([`with_access`](Policy::with_access)), and whether to
+/// write the identity onto the request for the handler. The default requires
+/// any logged-in user (level 998), has no lists and writes no downstream
+/// headers.
 ///
 /// ```
 /// use organizr_auth_core::{GroupLevel, Policy};
@@ -101,11 +106,28 @@ impl<'a, H> RequestHead<'a, H> {
 /// assert!(!admin_only.downstream_headers());
 /// assert_eq!(Policy::default().required(), GroupLevel::LOGGED_IN);
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Policy {
     required: GroupLevel,
     downstream_headers: bool,
+    access: Option<AccessPolicy>,
 }
+
+/// Equal when the levels and the downstream-headers settings are, and the
+/// access policies are the same one (clones of one value) or both absent.
+impl PartialEq for Policy {
+    fn eq(&self, other: &Self) -> bool {
+        self.required == other.required
+            && self.downstream_headers == other.downstream_headers
+            && match (&self.access, &other.access) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a.same(b),
+                _ => false,
+            }
+    }
+}
+
+impl Eq for Policy {}
 
 impl Default for Policy {
     fn default() -> Self {
@@ -125,6 +147,7 @@ impl Policy {
         Self {
             required,
             downstream_headers: false,
+            access: None,
         }
     }
 
@@ -139,14 +162,15 @@ impl Policy {
         Self::require(GroupLevel::GUEST)
     }
 
-    /// The same policy at another level, keeping the downstream-headers setting.
+    /// The same policy at another level, keeping the other settings.
     ///
     /// ```
     /// use organizr_auth_core::{GroupLevel, Policy};
     /// let p = Policy::pass_through().with_downstream_headers(true).with_required(GroupLevel::ADMIN);
     /// assert_eq!((p.required(), p.downstream_headers()), (GroupLevel::ADMIN, true));
     /// ```
-    pub const fn with_required(mut self, required: GroupLevel) -> Self {
+    #[must_use]
+    pub fn with_required(mut self, required: GroupLevel) -> Self {
         self.required = required;
         self
     }
@@ -159,7 +183,8 @@ impl Policy {
     /// use organizr_auth_core::Policy;
     /// assert!(Policy::pass_through().with_downstream_headers(true).downstream_headers());
     /// ```
-    pub const fn with_downstream_headers(mut self, enabled: bool) -> Self {
+    #[must_use]
+    pub fn with_downstream_headers(mut self, enabled: bool) -> Self {
         self.downstream_headers = enabled;
         self
     }
@@ -183,6 +208,31 @@ impl Policy {
     pub const fn downstream_headers(&self) -> bool {
         self.downstream_headers
     }
+
+    /// The same policy with IP allow and deny lists: an allow-list match goes
+    /// on whatever the level, a deny-list match is refused with 403, anything
+    /// else meets the level. See [`AccessPolicy`] (and its security notes).
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use organizr_auth_core::access::{AccessPolicy, AccessRules};
+    /// use organizr_auth_core::{GroupLevel, Policy};
+    /// let lan = AccessPolicy::new(AccessRules::from_organizr_query("whitelist=192.168.1.0/24")?);
+    /// let policy = Policy::require(GroupLevel::ADMIN).with_access(lan);
+    /// assert!(policy.access().is_some());
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[must_use]
+    pub fn with_access(mut self, access: AccessPolicy) -> Self {
+        self.access = Some(access);
+        self
+    }
+
+    /// The IP lists, if any.
+    pub fn access(&self) -> Option<&AccessPolicy> {
+        self.access.as_ref()
+    }
 }
 
 /// The outcome of [`Authenticator::admit`] and
@@ -195,7 +245,7 @@ impl Policy {
 /// let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
 /// let mut headers = HeaderMap::new();
 /// let head = RequestHead::new("GET", "/", None, &mut headers);
-/// let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else {
+/// let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, &Policy::pass_through(), None) else {
 ///     return Err("pass-through never refuses".into());
 /// };
 /// assert!(admission.identity().is_none());
@@ -225,7 +275,7 @@ pub enum Verdict {
 /// let mut headers = HeaderMap::new();
 /// headers.insert("remote-user", "alice".parse()?);
 /// let head = RequestHead::new("GET", "/", None, &mut headers);
-/// let Verdict::Allow(admission) = auth.admit(head, Peer::Tcp("127.0.0.1:9".parse()?), Policy::pass_through(), None) else {
+/// let Verdict::Allow(admission) = auth.admit(head, Peer::Tcp("127.0.0.1:9".parse()?), &Policy::pass_through(), None) else {
 ///     return Err("pass-through never refuses".into());
 /// };
 /// let alice = admission.require(UserLevel::LOGGED_IN, "GET", "/", &headers).map_err(|r| r.body())?;
@@ -275,7 +325,7 @@ impl Admission {
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
     /// # let head = RequestHead::new("GET", "/", None, &mut headers);
-    /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else { return Err("refused".into()) };
+    /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, &Policy::pass_through(), None) else { return Err("refused".into()) };
     /// use organizr_auth_core::Authentication;
     /// assert_eq!(admission.authentication(), &Authentication::Anonymous { refused: None });
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -293,7 +343,7 @@ impl Admission {
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
     /// # let head = RequestHead::new("GET", "/", None, &mut headers);
-    /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else { return Err("refused".into()) };
+    /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, &Policy::pass_through(), None) else { return Err("refused".into()) };
     /// assert!(admission.identity().is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -310,7 +360,7 @@ impl Admission {
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
     /// # let head = RequestHead::new("GET", "/", None, &mut headers);
-    /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else { return Err("refused".into()) };
+    /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, &Policy::pass_through(), None) else { return Err("refused".into()) };
     /// assert!(admission.into_authentication().into_identity().is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -332,7 +382,7 @@ impl Admission {
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
     /// # let head = RequestHead::new("GET", "/", None, &mut headers);
-    /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else { return Err("refused".into()) };
+    /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, &Policy::pass_through(), None) else { return Err("refused".into()) };
     /// let refused = admission.require(UserLevel::LOGGED_IN, "GET", "/", &headers).unwrap_err();
     /// assert_eq!(refused.status(), http::StatusCode::UNAUTHORIZED);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -377,7 +427,7 @@ impl Admission {
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
     /// # let head = RequestHead::new("GET", "/", None, &mut headers);
-    /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, Policy::pass_through(), None) else { return Err("refused".into()) };
+    /// # let Verdict::Allow(admission) = auth.admit(head, Peer::Unknown, &Policy::pass_through(), None) else { return Err("refused".into()) };
     /// assert!(admission.user_at(UserLevel::LOGGED_IN).is_none());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::proxy::ProxyHeaderError;
 use crate::sanitize::DOWNSTREAM_HEADERS;
+use crate::text::is_visible_text;
 use crate::{Claims, Denial, GroupLevel, TokenError};
 
 /// Where an identity came from.
@@ -140,6 +141,15 @@ impl ReadyHeaders {
     }
 }
 
+/// A text field as a header value, or `None`. The library never writes what
+/// it would refuse to read: a value must be visible text (issue 15 finding
+/// 7), and then `from_str` cannot fail.
+fn header_text(value: Option<&str>) -> Option<HeaderValue> {
+    value
+        .filter(|s| is_visible_text(s))
+        .and_then(|s| HeaderValue::from_str(s).ok())
+}
+
 impl Identity {
     /// An identity with only a name, a level and a source.
     ///
@@ -191,14 +201,13 @@ impl Identity {
     /// token cache's).
     pub(crate) fn with_ready_headers(mut self) -> Self {
         self.ready = None;
-        let text = |v: Option<&str>| v.and_then(|s| HeaderValue::from_str(s).ok());
         // The user's value is required: without a valid one, nothing is made
         // and `headers` builds (and leaves out) as before.
-        if let Some(user) = text(Some(&self.username)) {
+        if let Some(user) = header_text(Some(&self.username)) {
             self.ready = Some(Arc::new(ReadyHeaders {
                 user,
-                email: text(self.email.as_deref()),
-                group: text(self.group_name()),
+                email: header_text(self.email.as_deref()),
+                group: header_text(self.group_name()),
                 level: HeaderValue::from(self.group_id.get()),
                 group_id: self.group_id,
             }));
@@ -239,7 +248,12 @@ impl Identity {
     /// The headers that carry this identity to an application or a reverse
     /// proxy: `Remote-User`, `Remote-Email`, `Remote-Groups` (group name) and
     /// Organizr's `X-Organizr-User`, `X-Organizr-Email`, `X-Organizr-Group`
-    /// (numeric level). Headers whose value is unknown are left out.
+    /// (numeric level). Headers whose value is unknown are left out, and so
+    /// are those whose value is not visible text: a control character, a
+    /// format character such as U+200B or U+202E, or a space other than the
+    /// ASCII one (an identity built by hand, or a group name an administrator
+    /// typed so; names and e-mail addresses like that are refused before they
+    /// become an identity).
     ///
     /// ```
     /// use organizr_auth_core::{GroupLevel, Identity, Source};
@@ -247,6 +261,11 @@ impl Identity {
     /// let headers: Vec<_> = id.headers().map(|(n, v)| format!("{n}: {}", v.to_str().unwrap_or(""))).collect();
     /// assert!(headers.contains(&"x-organizr-group: 4".to_string()));
     /// assert!(headers.contains(&"remote-groups: User".to_string()));
+    ///
+    /// // An invisible character: no `Remote-User` at all rather than one that
+    /// // reads as "admin".
+    /// let sneaky = Identity::new("admin\u{200b}", GroupLevel::USER, Source::Proxy);
+    /// assert!(sneaky.headers().all(|(n, _)| n != "remote-user" && n != "x-organizr-user"));
     /// ```
     pub fn headers(&self) -> impl Iterator<Item = (HeaderName, HeaderValue)> + '_ {
         let (user, email, group, level) = match self.ready.as_deref().filter(|r| r.describe(self)) {
@@ -257,19 +276,12 @@ impl Identity {
                 ready.group.clone(),
                 ready.level.clone(),
             ),
-            None => {
-                // Every text here passed `is_clean_text` (no control
-                // characters), so it is a valid header value; `from_str`
-                // failing would mean a bug, and the header is then left out
-                // rather than written wrongly.
-                let text = |v: Option<&str>| v.and_then(|s| HeaderValue::from_str(s).ok());
-                (
-                    text(Some(&self.username)),
-                    text(self.email.as_deref()),
-                    text(self.group_name()),
-                    HeaderValue::from(self.group_id.get()),
-                )
-            }
+            None => (
+                header_text(Some(&self.username)),
+                header_text(self.email.as_deref()),
+                header_text(self.group_name()),
+                HeaderValue::from(self.group_id.get()),
+            ),
         };
         [
             (DOWNSTREAM_HEADERS[0].clone(), user.clone()),
@@ -443,5 +455,64 @@ impl Authentication {
                 refused: refused.clone(),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::INVISIBLE;
+
+    fn written(identity: &Identity) -> Vec<(String, String)> {
+        identity
+            .headers()
+            .map(|(n, v)| {
+                (
+                    n.to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect()
+    }
+
+    /// Regression, issue 15 finding 7: the library wrote any name it was
+    /// given into `Remote-User`, invisible characters included.
+    #[test]
+    fn never_writes_invisible_text() {
+        for c in INVISIBLE {
+            let mut id = Identity::new(format!("admin{c}"), GroupLevel::USER, Source::Proxy);
+            id.email = Some(format!("admin{c}@example.org"));
+            id.group = Some(format!("Ad{c}min"));
+            let headers = written(&id);
+            let names: Vec<&str> = headers.iter().map(|(n, _)| n.as_str()).collect();
+            assert_eq!(names, ["x-organizr-group"], "U+{:04X}", u32::from(c));
+        }
+    }
+
+    #[test]
+    fn writes_visible_text_as_it_is() {
+        let mut id = Identity::new(
+            "Jérôme Dupont",
+            GroupLevel::new(12).unwrap_or(GroupLevel::USER),
+            Source::Token,
+        );
+        id.email = Some("jerome@example.org".to_owned());
+        id.group = Some("Famille".to_owned());
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        assert_eq!(
+            written(&id),
+            pairs(&[
+                ("remote-user", "Jérôme Dupont"),
+                ("remote-email", "jerome@example.org"),
+                ("remote-groups", "Famille"),
+                ("x-organizr-user", "Jérôme Dupont"),
+                ("x-organizr-email", "jerome@example.org"),
+                ("x-organizr-group", "12"),
+            ])
+        );
     }
 }

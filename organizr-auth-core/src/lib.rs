@@ -29,7 +29,7 @@
 //! let mut headers = HeaderMap::new();
 //! headers.insert("cookie", "organizr_token_0b7e4c1a-5d2f-4e8b-9a6c-3f1d2e7b8c90=eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJPcmdhbml6ciIsImF1ZCI6Ik9yZ2FuaXpyIiwianRpIjoiNGYxZzIzYTEyYWEiLCJpYXQiOjE3OTU0Njk0OTMuOTkxNjMyLCJuYmYiOjE3OTU0Njk0OTMuOTkxNjMyLCJleHAiOjIxMTA4Mjk0OTMuOTkxNjMyLCJuYW1lIjoicm9vdCIsImdyb3VwIjoiQWRtaW4iLCJncm91cElEIjowLCJlbWFpbCI6InJvb3RAZXhhbXBsZS5vcmciLCJpbWFnZSI6Imh0dHBzOi8vd3d3LmdyYXZhdGFyLmNvbS9hdmF0YXIvMD9zPTEwMCZkPW1tIiwidXNlcklEIjoxfQ.T1yrB4xsa4KAp6EgaUI_wTWyKAwDO1qThnsJSUs6dL4".parse()?);
 //! let request = RequestHead::new("GET", "/", None, &mut headers);
-//! let Verdict::Allow(admission) = auth.admit(request, Peer::Unknown, Policy::require(GroupLevel::ADMIN), None) else {
+//! let Verdict::Allow(admission) = auth.admit(request, Peer::Unknown, &Policy::require(GroupLevel::ADMIN), None) else {
 //!     return Err("root is an admin".into());
 //! };
 //! assert_eq!(admission.identity().map(|i| i.username.as_str()), Some("root"));
@@ -91,6 +91,8 @@ pub mod sanitize;
 pub mod secret;
 #[cfg(feature = "sessions")]
 pub mod session;
+mod steps;
+mod text;
 pub mod token;
 pub mod token_cache;
 

@@ -10,8 +10,9 @@
 //!   configured and the request is a browser's (`Accept` lists `text/html`
 //!   with a non-zero quality): 302 for `GET`/`HEAD`, 303 otherwise. Never for
 //!   forward-auth (nginx's `auth_request` accepts only 2xx, 401 and 403);
-//! - **403** for an identity whose level is too low; never a redirect, since
-//!   logging in again would not help.
+//! - **403** for an identity whose level is too low, or a client on the
+//!   route's deny list; never a redirect, since logging in again would not
+//!   help.
 //!
 //! Every rejection carries `Cache-Control: no-store` and a plain-text body.
 //!
@@ -22,6 +23,7 @@
 
 use http::{HeaderName, HeaderValue, StatusCode};
 
+use crate::access::ClientAddress;
 use crate::{GroupLevel, HeaderAccess, Refusal};
 
 /// Why a request may not go on.
@@ -49,6 +51,14 @@ pub enum Denial {
         /// The level required.
         required: GroupLevel,
     },
+    /// The client address is on the route's deny list, or unknown while
+    /// there is one ([`Policy::with_access`](crate::Policy::with_access)):
+    /// 403, whoever the user is.
+    #[error("client address {client} is on the deny list")]
+    Blocked {
+        /// The address the lists were matched against.
+        client: ClientAddress,
+    },
 }
 
 impl Denial {
@@ -62,7 +72,7 @@ impl Denial {
     pub fn status(&self) -> StatusCode {
         match self {
             Denial::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
-            Denial::Forbidden { .. } => StatusCode::FORBIDDEN,
+            Denial::Forbidden { .. } | Denial::Blocked { .. } => StatusCode::FORBIDDEN,
         }
     }
 }
@@ -79,7 +89,7 @@ impl Denial {
 /// let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
 /// let mut headers = HeaderMap::new();
 /// let request = RequestHead::new("GET", "/", None, &mut headers);
-/// let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, Policy::require(GroupLevel::ADMIN), None) else {
+/// let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, &Policy::require(GroupLevel::ADMIN), None) else {
 ///     return Err("an anonymous request passed an admin-only policy".into());
 /// };
 /// assert_eq!(rejection.status(), StatusCode::UNAUTHORIZED);
@@ -115,7 +125,7 @@ impl Rejection {
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
     /// # let request = RequestHead::new("GET", "/", None, &mut headers);
-    /// # let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, Policy::require(GroupLevel::ADMIN), None) else { return Err("passed".into()) };
+    /// # let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, &Policy::require(GroupLevel::ADMIN), None) else { return Err("passed".into()) };
     /// assert_eq!(rejection.denial(), &Denial::Unauthenticated { refused: None });
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -132,7 +142,7 @@ impl Rejection {
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
     /// # let request = RequestHead::new("GET", "/", None, &mut headers);
-    /// # let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, Policy::require(GroupLevel::ADMIN), None) else { return Err("passed".into()) };
+    /// # let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, &Policy::require(GroupLevel::ADMIN), None) else { return Err("passed".into()) };
     /// assert_eq!(rejection.status(), http::StatusCode::UNAUTHORIZED);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -155,7 +165,7 @@ impl Rejection {
     /// let mut headers = HeaderMap::new();
     /// headers.insert("accept", "text/html".parse()?);
     /// let request = RequestHead::new("GET", "/", None, &mut headers);
-    /// let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, Policy::default(), None) else {
+    /// let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, &Policy::default(), None) else {
     ///     return Err("passed".into());
     /// };
     /// assert!(rejection.is_redirect());
@@ -176,7 +186,7 @@ impl Rejection {
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
     /// # let request = RequestHead::new("GET", "/", None, &mut headers);
-    /// # let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, Policy::require(GroupLevel::ADMIN), None) else { return Err("passed".into()) };
+    /// # let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, &Policy::require(GroupLevel::ADMIN), None) else { return Err("passed".into()) };
     /// assert!(rejection.headers().any(|(name, value)| name == "cache-control" && value == "no-store"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -216,7 +226,7 @@ impl Rejection {
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
     /// # let request = RequestHead::new("GET", "/", None, &mut headers);
-    /// # let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, Policy::require(GroupLevel::ADMIN), None) else { return Err("passed".into()) };
+    /// # let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, &Policy::require(GroupLevel::ADMIN), None) else { return Err("passed".into()) };
     /// assert_eq!(rejection.body(), "401 Unauthorized: sign in to Organizr\n");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -237,7 +247,7 @@ impl Rejection {
     /// # let auth = Arc::new(Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?)));
     /// # let mut headers = HeaderMap::new();
     /// # let request = RequestHead::new("GET", "/", None, &mut headers);
-    /// # let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, Policy::require(GroupLevel::ADMIN), None) else { return Err("passed".into()) };
+    /// # let Verdict::Reject(rejection) = auth.admit(request, Peer::Unknown, &Policy::require(GroupLevel::ADMIN), None) else { return Err("passed".into()) };
     /// let response = rejection.to_response();
     /// assert_eq!(response.status(), http::StatusCode::UNAUTHORIZED);
     /// assert_eq!(response.headers()["www-authenticate"], "Bearer realm=\"Organizr\"");
@@ -297,7 +307,7 @@ impl Responder {
             Denial::Unauthenticated { .. } => RejectionKind::Unauthorized {
                 bearer: self.bearer_challenge,
             },
-            Denial::Forbidden { .. } => RejectionKind::Forbidden,
+            Denial::Forbidden { .. } | Denial::Blocked { .. } => RejectionKind::Forbidden,
         };
         Rejection { denial, kind }
     }

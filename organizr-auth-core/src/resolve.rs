@@ -11,8 +11,9 @@
 //!    `Authorization: Bearer` token (unless switched off), is validated. Copies
 //!    that fail are ignored; valid copies must name the same user (if their
 //!    levels differ, the less privileged one is used). More than
-//!    [`MAX_TOKEN_CANDIDATES`] copies refuse the request. A token that passed
-//!    every check before is found in the [cache of verified
+//!    [`MAX_TOKEN_CANDIDATES`] copies, or the cookie name repeated more than
+//!    [`MAX_COOKIE_NAME_OCCURRENCES`] times, refuse the request. A token that
+//!    passed every check before is found in the [cache of verified
 //!    tokens](crate::token_cache), which checks its times and its session
 //!    again instead of its signature and claims.
 //! 3. **API key.** If an API key is configured, the `Token` header (and the
@@ -35,7 +36,7 @@ use std::time::SystemTime;
 use http::HeaderName;
 
 use crate::config::SessionSource;
-use crate::credentials::{self, CookieFinder};
+use crate::credentials;
 use crate::proxy::identity_header::{parse_group_header, parse_groups_header, parse_user_header};
 use crate::proxy::{DefaultLevel, GroupMap, split_groups};
 use crate::token_cache::{Entry, SessionRow, TokenCache};
@@ -53,6 +54,8 @@ use crate::{
 /// ```
 pub const MAX_TOKEN_CANDIDATES: usize = 8;
 
+pub use crate::credentials::MAX_NAME_OCCURRENCES as MAX_COOKIE_NAME_OCCURRENCES;
+
 /// Turns a request's credentials into an [`Authentication`]. Holds everything
 /// resolution needs and nothing else.
 #[derive(Debug)]
@@ -63,8 +66,8 @@ pub(crate) struct Resolver {
     /// it, never given another key).
     pub(crate) cache: TokenCache,
     pub(crate) cookie_name: String,
-    /// Finds `cookie_name` in `Cookie` lines (built once).
-    pub(crate) cookie_finder: CookieFinder,
+    /// The search for `cookie_name`, prepared once.
+    pub(crate) cookie_finder: credentials::CookieFinder,
     pub(crate) api_key: Option<ApiKey>,
     pub(crate) api_key_query: bool,
     pub(crate) accept_bearer: bool,
@@ -235,7 +238,7 @@ impl Resolver {
             // Proxy-only mode: tokens are ignored (said once at start-up).
             return Ok(None);
         };
-        let cookies = credentials::find_cookie_values(headers, &self.cookie_finder);
+        let mut cookies = credentials::cookie_values(headers, &self.cookie_finder);
         let bearer = self
             .accept_bearer
             .then(|| credentials::bearer_tokens(headers))
@@ -244,7 +247,7 @@ impl Resolver {
         // One clock reading for the token's times and the session's expiry.
         let now = SystemTime::now();
         let mut found: Option<Identity> = None;
-        for (index, token) in cookies.chain(bearer).enumerate() {
+        for (index, token) in cookies.by_ref().chain(bearer).enumerate() {
             if index >= MAX_TOKEN_CANDIDATES {
                 return Err(Refusal::TooManyTokens);
             }
@@ -269,6 +272,9 @@ impl Resolver {
                 }
                 Some(_) => return Err(Refusal::Conflict),
             }
+        }
+        if cookies.overflowed() {
+            return Err(Refusal::TooManyTokens);
         }
         Ok(found)
     }
@@ -337,23 +343,15 @@ impl Resolver {
                 Recheck::Same(entry.identity.clone())
             }
             #[cfg(feature = "sessions")]
-            SessionSource::Store(store) => {
-                use crate::session::SessionCheck;
-                let Some(user_id) = entry.claims.user_id else {
-                    return Recheck::Refused(Refusal::SessionEnded);
-                };
-                match store.check(token, user_id, now) {
-                    SessionCheck::Live(user) => match &entry.user {
-                        Some(was) if Arc::ptr_eq(was, &user) || **was == *user => {
-                            Recheck::Same(entry.identity.clone())
-                        }
-                        _ => Recheck::UserChanged(user, entry.claims.clone()),
-                    },
-                    SessionCheck::Locked => Recheck::Refused(Refusal::Locked),
-                    SessionCheck::NoSession => Recheck::Refused(Refusal::SessionEnded),
-                    _ => Recheck::Refused(Refusal::SessionsUnavailable),
-                }
-            }
+            SessionSource::Store(store) => match live_session(store, token, &entry.claims, now) {
+                Ok(user) => match &entry.user {
+                    Some(was) if Arc::ptr_eq(was, &user) || **was == *user => {
+                        Recheck::Same(entry.identity.clone())
+                    }
+                    _ => Recheck::UserChanged(user, entry.claims.clone()),
+                },
+                Err(refusal) => Recheck::Refused(refusal),
+            },
         }
     }
 
@@ -374,22 +372,8 @@ impl Resolver {
             }
             #[cfg(feature = "sessions")]
             SessionSource::Store(store) => {
-                use crate::session::SessionCheck;
-                // Organizr looks sessions up by the token's `userID`: without
-                // one there is no session to find.
-                let Some(user_id) = claims.user_id else {
-                    return Err(Refusal::SessionEnded);
-                };
-                match store.check(token, user_id, now) {
-                    SessionCheck::Live(user) => {
-                        Ok((Identity::from_session(&user, claims), Some(user)))
-                    }
-                    SessionCheck::Locked => Err(Refusal::Locked),
-                    SessionCheck::NoSession => Err(Refusal::SessionEnded),
-                    // Unavailable, and anything a later version adds: fail
-                    // closed.
-                    _ => Err(Refusal::SessionsUnavailable),
-                }
+                let user = live_session(store, token, &claims, now)?;
+                Ok((Identity::from_session(&user, claims), Some(user)))
             }
         }
     }
@@ -434,6 +418,29 @@ enum Recheck {
     /// from.
     #[cfg(feature = "sessions")]
     UserChanged(Arc<crate::session::SessionUser>, Claims),
+}
+
+/// The user's current row while `token`'s session is live in `store`, else
+/// why not. The one place a session answer becomes a refusal, for a full
+/// check and a cache hit alike.
+#[cfg(feature = "sessions")]
+fn live_session(
+    store: &crate::session::SessionStore,
+    token: &str,
+    claims: &Claims,
+    now: SystemTime,
+) -> Result<Arc<crate::session::SessionUser>, Refusal> {
+    use crate::session::SessionCheck;
+    // Organizr looks sessions up by the token's `userID`: without one there
+    // is no session to find.
+    let user_id = claims.user_id.ok_or(Refusal::SessionEnded)?;
+    match store.check(token, user_id, now) {
+        SessionCheck::Live(user) => Ok(user),
+        SessionCheck::Locked => Err(Refusal::Locked),
+        SessionCheck::NoSession => Err(Refusal::SessionEnded),
+        // Unavailable, and anything a later version adds: fail closed.
+        _ => Err(Refusal::SessionsUnavailable),
+    }
 }
 
 /// A proxy user's level when no group gives one: the default, or a refusal.

@@ -14,7 +14,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use http::{HeaderMap, HeaderName, HeaderValue};
-use organizr_auth_core::resolve::MAX_TOKEN_CANDIDATES;
+use organizr_auth_core::resolve::{MAX_COOKIE_NAME_OCCURRENCES, MAX_TOKEN_CANDIDATES};
 use organizr_auth_core::{
     ApiKey, Authentication, Authenticator, Config, GroupLevel, HeaderAccess, Refusal, Secret,
     Source, TokenError, TrustedProxies, proxy::Peer,
@@ -97,6 +97,35 @@ fn invalid_only_copy_explains_itself() {
     let a = auth(false).resolve(&cookies(&[&expired]), None, &Peer::Unknown);
     assert_eq!(refused(&a), Some(&Refusal::Token(TokenError::Expired)));
     assert!(a.identity().is_none());
+}
+
+/// Issue 15 finding 1: a `Cookie` line that repeats the cookie name (valid
+/// pairs or not) more than the cap is refused whatever else it holds, so
+/// that each place the scan stops at cannot add up.
+#[test]
+fn a_cookie_name_repeated_past_the_cap_is_refused() {
+    let t = valid("alice", 4);
+    let noise = format!("organizr_token_{UUID} ;").repeat(MAX_COOKIE_NAME_OCCURRENCES);
+    let mut h = cookies(&[&t]);
+    h.append("cookie", noise.parse().unwrap());
+    let a = auth(false).resolve(&h, None, &Peer::Unknown);
+    assert_eq!(refused(&a), Some(&Refusal::TooManyTokens));
+    // At the cap, the token is found.
+    let noise = format!("organizr_token_{UUID} ;").repeat(MAX_COOKIE_NAME_OCCURRENCES - 1);
+    let mut h = cookies(&[&t]);
+    h.append("cookie", noise.parse().unwrap());
+    let a = auth(false).resolve(&h, None, &Peer::Unknown);
+    assert_eq!(a.level(), GroupLevel::USER);
+    // Near misses that are not the name do not count.
+    let mut h = cookies(&[&t]);
+    h.append(
+        "cookie",
+        "organizr_token_x=1; ".repeat(100).parse().unwrap(),
+    );
+    assert_eq!(
+        auth(false).resolve(&h, None, &Peer::Unknown).level(),
+        GroupLevel::USER
+    );
 }
 
 #[test]
@@ -253,7 +282,7 @@ proptest! {
         }
         let peer: Peer = "192.0.2.1:9".parse::<std::net::SocketAddr>().unwrap().into();
         let head = organizr_auth_core::RequestHead::new("GET", "/", None, &mut h);
-        let _ = auth.admit(head, peer, organizr_auth_core::Policy::pass_through(), None);
+        let _ = auth.admit(head, peer, &organizr_auth_core::Policy::pass_through(), None);
         for name in h.header_names() {
             let folded = name.replace('_', "-");
             prop_assert!(

@@ -17,6 +17,8 @@ use organizr_auth_core::{
 };
 
 const HASH: &str = "env-test-organizr-hash-long-enough-0123";
+/// The uuid that names the cookie; required whenever tokens are accepted.
+const UUID: (&str, &str) = ("ORGANIZR_UUID", "u-1");
 
 fn from(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
     let map: HashMap<String, String> = vars
@@ -39,12 +41,85 @@ fn temp_dir(tag: &str) -> PathBuf {
 
 #[test]
 fn minimal_env_gives_defaults() {
-    let config = from(&[("ORGANIZR_HASH", HASH)]).unwrap();
+    let config = from(&[("ORGANIZR_HASH", HASH), UUID]).unwrap();
     let auth = Authenticator::new(config);
-    assert_eq!(auth.cookie_name(), "organizr_token_temp");
+    assert_eq!(auth.cookie_name(), "organizr_token_u-1");
     assert!(auth.accepts_bearer());
     assert!(auth.trusted_proxies().is_empty());
     assert_eq!(auth.validator().unwrap().leeway().as_secs(), 30);
+}
+
+/// Issue 16: without the uuid every real login would be refused in silence.
+#[test]
+fn a_missing_uuid_is_a_start_up_error_unless_temp_on_purpose() {
+    for vars in [
+        &[("ORGANIZR_HASH", HASH)][..],
+        &[("ORGANIZR_HASH", HASH), ("ORGANIZR_UUID", "  ")][..],
+    ] {
+        let err = from(vars).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ConfigError::MissingUuid {
+                    uuid: "ORGANIZR_UUID"
+                }
+            ),
+            "{err:?}"
+        );
+        let message = err.to_string();
+        assert!(
+            message.contains("organizr_token_<uuid>") && message.contains("temp"),
+            "{message}"
+        );
+        assert!(!message.contains(HASH), "{message}");
+    }
+    // Organizr's own name for an instance without a uuid, chosen on purpose.
+    let auth =
+        Authenticator::new(from(&[("ORGANIZR_HASH", HASH), ("ORGANIZR_UUID", "temp")]).unwrap());
+    assert_eq!(auth.cookie_name(), "organizr_token_temp");
+    // A uuid no cookie name can carry.
+    let err = from(&[("ORGANIZR_HASH", HASH), ("ORGANIZR_UUID", "u 1;x")]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConfigError::Invalid {
+                setting: "ORGANIZR_UUID",
+                reason: InvalidValue::Uuid,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // serde names the field.
+    let settings: Settings =
+        serde_json::from_str(&format!(r#"{{"organizr_hash":"{HASH}"}}"#)).unwrap();
+    assert!(matches!(
+        Config::from_settings(settings).unwrap_err(),
+        ConfigError::MissingUuid { uuid: "uuid" }
+    ));
+    // Proxy-only mode accepts no tokens and needs no uuid.
+    let proxy_only = from(&[("ORGANIZR_TRUSTED_PROXIES", "10.0.0.1")]).unwrap();
+    assert!(!Authenticator::new(proxy_only).accepts_tokens());
+    // A config.php without a uuid says what to do.
+    let dir = temp_dir("no-uuid");
+    let php = dir.join("config.php");
+    std::fs::write(
+        &php,
+        "<?php return array('organizrHash' => 'php-hash-secretmarker');",
+    )
+    .unwrap();
+    let err = from(&[("ORGANIZR_CONFIG_PHP", php.to_str().unwrap())]).unwrap_err();
+    assert!(
+        matches!(err, ConfigError::PhpConfigWithoutUuid { .. }),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("ORGANIZR_HASH_FILE") && message.contains("ORGANIZR_UUID"),
+        "{message}"
+    );
+    assert!(!message.contains("secretmarker"), "{message}");
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[test]
@@ -102,7 +177,7 @@ fn bad_values_name_the_variable_and_quote_the_value() {
         ("ORGANIZR_LOGIN_URL", "javascript:alert(1)"),
     ];
     for (var, value) in cases {
-        let err = from(&[("ORGANIZR_HASH", HASH), (var, value)]).unwrap_err();
+        let err = from(&[("ORGANIZR_HASH", HASH), UUID, (var, value)]).unwrap_err();
         assert!(matches!(err, ConfigError::Invalid { .. }), "{err:?}");
         let message = full_message(err);
         assert!(message.contains(var), "{var}: {message}");
@@ -114,6 +189,7 @@ fn bad_values_name_the_variable_and_quote_the_value() {
     }
     let err = from(&[
         ("ORGANIZR_HASH", HASH),
+        UUID,
         ("ORGANIZR_TRUSTED_PROXIES", "proxy.lan"),
     ])
     .unwrap_err();
@@ -155,6 +231,7 @@ fn secrets_are_required_and_never_quoted() {
     // A debug print of a config shows no key.
     let config = from(&[
         ("ORGANIZR_HASH", HASH),
+        UUID,
         ("ORGANIZR_API_KEY", "apikeymarker"),
     ])
     .unwrap();
@@ -170,7 +247,7 @@ fn hash_file_and_config_php() {
     let dir = temp_dir("files");
     let hash_file = dir.join("hash");
     std::fs::write(&hash_file, format!("{HASH}\n")).unwrap();
-    assert!(from(&[("ORGANIZR_HASH_FILE", hash_file.to_str().unwrap())]).is_ok());
+    assert!(from(&[("ORGANIZR_HASH_FILE", hash_file.to_str().unwrap()), UUID]).is_ok());
 
     let php = dir.join("config.php");
     std::fs::write(
@@ -225,6 +302,7 @@ fn hash_file_and_config_php() {
 fn empty_optional_variables_count_as_unset() {
     let config = from(&[
         ("ORGANIZR_HASH", HASH),
+        UUID,
         ("ORGANIZR_TRUSTED_PROXIES", ""),
         ("ORGANIZR_ACCEPT_BEARER", ""),
         ("ORGANIZR_API_KEY", ""),
@@ -245,7 +323,7 @@ fn serde_config_checks_like_env() {
     .unwrap();
     assert_eq!(Authenticator::new(config).cookie_name(), "organizr_token_u");
     let err = Config::from_settings(settings(format!(
-        r#"{{"organizr_hash":"{HASH}","trusted_proxies":"proxy.lan"}}"#
+        r#"{{"organizr_hash":"{HASH}","uuid":"u","trusted_proxies":"proxy.lan"}}"#
     )))
     .unwrap_err();
     let message = full_message(err);
@@ -269,6 +347,129 @@ fn serde_config_checks_like_env() {
         !shown.contains(HASH) && !shown.contains("apikeymarker"),
         "{shown}"
     );
+}
+
+/// Regression, issue 15 finding 6: `/\evil.example` passed the check against
+/// `//host`, and browsers read `\` as `/` (and drop tabs and newlines), so
+/// these login URLs sent anonymous users to another host.
+#[test]
+fn login_urls_a_browser_reads_as_another_host_are_refused() {
+    for url in [
+        "/\\evil.example",
+        "/\\evil.example/login",
+        "\\\\evil.example",
+        "\\/evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r/evil.example",
+        "https:/\\evil.example",
+        "https://organizr.example\\@evil.example/",
+        "https://user@evil.example/",
+    ] {
+        let err = from(&[("ORGANIZR_HASH", HASH), ("ORGANIZR_LOGIN_URL", url)]).unwrap_err();
+        let matched = matches!(
+            &err,
+            ConfigError::Invalid {
+                setting: "ORGANIZR_LOGIN_URL",
+                ..
+            }
+        );
+        let message = full_message(err);
+        assert!(matched, "{url:?}: {message}");
+        assert!(message.contains(&format!("{url:?}")), "{url:?}: {message}");
+    }
+    for url in ["/login", "/organizr/?next=%2F", "https://organizr.example/"] {
+        assert!(
+            from(&[("ORGANIZR_HASH", HASH), UUID, ("ORGANIZR_LOGIN_URL", url)]).is_ok(),
+            "{url:?}"
+        );
+    }
+}
+
+/// Regression, issue 15 finding 6: a header name with `_` passed the config
+/// check but never reaches the application (proxies drop such headers, and
+/// the library strips `_` spellings of identity headers).
+#[test]
+fn header_names_with_underscores_are_refused_by_name() {
+    for (var, value) in [
+        ("ORGANIZR_USER_HEADER", "Remote_User"),
+        ("ORGANIZR_PROXY_GROUP_HEADER", "Remote_Group"),
+        (
+            "ORGANIZR_INSECURE_RAW_HEADERS",
+            "X-Forwarded-Email, X_Authentik_Meta",
+        ),
+    ] {
+        let err = from(&[("ORGANIZR_HASH", HASH), (var, value)]).unwrap_err();
+        let matched = matches!(&err, ConfigError::Invalid { setting, .. } if setting == &var);
+        let message = full_message(err);
+        assert!(matched, "{var}: {message}");
+        assert!(message.contains("`_`"), "{var}: {message}");
+    }
+    assert!(
+        from(&[
+            ("ORGANIZR_HASH", HASH),
+            UUID,
+            ("ORGANIZR_USER_HEADER", "Remote-User")
+        ])
+        .is_ok()
+    );
+}
+
+/// Regression, issue 15 finding 5: a blank key (`"   "`, a newline, a key file
+/// holding only newlines) started the server with a key anyone can guess.
+/// The error names the setting (and the file), never the value.
+#[test]
+fn blank_keys_are_refused_naming_the_setting() {
+    for blank in ["   ", "\n", " \t\r\n", "\u{0020}\u{0020}"] {
+        let err = from(&[("ORGANIZR_HASH", blank)]).unwrap_err();
+        let matched = matches!(
+            &err,
+            ConfigError::Secret {
+                setting: "ORGANIZR_HASH",
+                ..
+            }
+        );
+        let message = full_message(err);
+        assert!(matched, "{blank:?}: {message}");
+        assert!(message.contains("ORGANIZR_HASH"), "{message}");
+    }
+    let dir = temp_dir("blank");
+    for (name, content) in [
+        ("newline", "\n"),
+        ("newlines", "\n\n\n"),
+        ("spaces", "  \r\n"),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, content).unwrap();
+        let err = from(&[("ORGANIZR_HASH_FILE", path.to_str().unwrap())]).unwrap_err();
+        let matched = matches!(
+            &err,
+            ConfigError::Secret {
+                setting: "ORGANIZR_HASH_FILE",
+                ..
+            }
+        );
+        let message = full_message(err);
+        assert!(matched, "{name}: {message}");
+        assert!(
+            message.contains(path.to_str().unwrap()),
+            "{name}: {message}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+    let err = from(&[("ORGANIZR_HASH", HASH), ("ORGANIZR_API_KEY", "   ")]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ConfigError::Secret {
+                setting: "ORGANIZR_API_KEY",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // A short but real key still starts (with a warning: tests/startup_warnings.rs).
+    assert!(from(&[("ORGANIZR_HASH", "abc"), UUID]).is_ok());
 }
 
 #[test]

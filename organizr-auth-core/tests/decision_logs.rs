@@ -79,7 +79,7 @@ fn logged(
         }
         let head = RequestHead::new("POST", "/photos/album", Some("page=2"), &mut h);
         let policy = Policy::require(GroupLevel::new(level).unwrap());
-        let _ = auth.admit(head, Peer::Tcp(peer.parse().unwrap()), policy, None);
+        let _ = auth.admit(head, Peer::Tcp(peer.parse().unwrap()), &policy, None);
     });
     events.lock().unwrap().clone()
 }

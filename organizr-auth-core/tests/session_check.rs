@@ -125,7 +125,7 @@ fn status_at(auth: &Arc<Authenticator>, token: &str, level: u16) -> u16 {
     let mut headers = with_cookie(token);
     let head = RequestHead::new("GET", "/", None, &mut headers);
     let policy = Policy::require(GroupLevel::new(level).unwrap());
-    match auth.admit(head, Peer::Unknown, policy, None) {
+    match auth.admit(head, Peer::Unknown, &policy, None) {
         Verdict::Allow(_) => 200,
         Verdict::Reject(r) => r.status().as_u16(),
     }
@@ -373,6 +373,7 @@ fn configuration_turns_the_check_on_off_or_refuses_to_start() {
     let auth = Authenticator::new(
         from_vars(&[
             ("ORGANIZR_HASH", KEY.into()),
+            ("ORGANIZR_UUID", UUID.into()),
             ("ORGANIZR_DB", db.display().to_string()),
             ("ORGANIZR_DB_REFRESH_MS", "250".into()),
             ("ORGANIZR_DB_MAX_STALE_SECS", "0".into()),
@@ -382,7 +383,14 @@ fn configuration_turns_the_check_on_off_or_refuses_to_start() {
     assert!(auth.checks_sessions());
     // A key alone: stateless, as before.
     assert!(
-        !Authenticator::new(from_vars(&[("ORGANIZR_HASH", KEY.into())]).unwrap()).checks_sessions()
+        !Authenticator::new(
+            from_vars(&[
+                ("ORGANIZR_HASH", KEY.into()),
+                ("ORGANIZR_UUID", UUID.into())
+            ])
+            .unwrap()
+        )
+        .checks_sessions()
     );
 
     // MySQL or Postgres: a start-up error that says how to run stateless.
@@ -402,6 +410,7 @@ fn configuration_turns_the_check_on_off_or_refuses_to_start() {
     let missing = dir.0.join("missing.db");
     let err = from_vars(&[
         ("ORGANIZR_HASH", KEY.into()),
+        ("ORGANIZR_UUID", UUID.into()),
         ("ORGANIZR_DB", missing.display().to_string()),
     ])
     .unwrap_err();
@@ -420,6 +429,7 @@ fn configuration_turns_the_check_on_off_or_refuses_to_start() {
     ] {
         let err = from_vars(&[
             ("ORGANIZR_HASH", KEY.into()),
+            ("ORGANIZR_UUID", UUID.into()),
             ("ORGANIZR_DB", db.display().to_string()),
             (var, value.into()),
         ])

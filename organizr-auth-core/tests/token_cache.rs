@@ -105,7 +105,7 @@ fn status_at(auth: &Arc<Authenticator>, token: &str, level: u16) -> u16 {
     );
     let head = RequestHead::new("GET", "/", None, &mut headers);
     let policy = Policy::require(GroupLevel::new(level).unwrap());
-    match auth.admit(head, Peer::Unknown, policy, None) {
+    match auth.admit(head, Peer::Unknown, &policy, None) {
         Verdict::Allow(_) => 200,
         Verdict::Reject(r) => r.status().as_u16(),
     }

@@ -12,6 +12,7 @@ use axum_core::body::Body;
 use bytes::Bytes;
 use http::request::Parts;
 use http::{Request, Response};
+use organizr_auth_core::access::AccessPolicy;
 use organizr_auth_core::{
     Admission, Authentication, Authenticator, GroupLevel, Identity, Peer, Policy, Rejection,
     RequestHead, Verdict,
@@ -291,7 +292,7 @@ impl<P, R> OrganizrAuth<P, R> {
         self
     }
 
-    /// Replaces the whole policy (level and downstream headers).
+    /// Replaces the whole policy (level, IP lists and downstream headers).
     ///
     /// ```
     /// use organizr_auth_core::{Authenticator, Config, GroupLevel, Policy, Secret};
@@ -300,11 +301,48 @@ impl<P, R> OrganizrAuth<P, R> {
     /// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?));
     /// let layer = OrganizrAuth::new(auth)
     ///     .policy(Policy::require(GroupLevel::POWER_USER).with_downstream_headers(true));
-    /// assert_eq!(layer.current_policy(), Policy::require(GroupLevel::POWER_USER).with_downstream_headers(true));
+    /// assert_eq!(layer.current_policy(), &Policy::require(GroupLevel::POWER_USER).with_downstream_headers(true));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn policy(mut self, policy: Policy) -> Self {
         self.policy = policy;
+        self
+    }
+
+    /// IP allow and deny lists for the routes this layer wraps, decided by
+    /// core before the level: an allow-list match goes on whatever the level,
+    /// a deny-list match gets 403. Read [`AccessPolicy`]'s security notes
+    /// before allow-listing anything.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use axum::{Router, body::Body, extract::ConnectInfo, routing::get};
+    /// use http::{Request, StatusCode};
+    /// use organizr_auth_core::access::{AccessPolicy, AccessRules};
+    /// use organizr_auth_core::{Authenticator, Config, GroupLevel, Secret};
+    /// use organizr_auth_tower::OrganizrAuth;
+    /// use std::net::SocketAddr;
+    /// use tower::ServiceExt;
+    ///
+    /// let auth = Authenticator::new(Config::new(Secret::new("a-long-random-organizr-hash-value-here")?).uuid("u"));
+    /// let lan = AccessPolicy::new(AccessRules::from_organizr_query("whitelist=192.168.1.0/24&blacklist=203.0.113.0/24")?);
+    /// let app = Router::new()
+    ///     .route("/admin", get(|| async { "admin pages" }))
+    ///     .layer(OrganizrAuth::new(auth).require(GroupLevel::ADMIN).access(lan));
+    /// let from = |ip: &str| {
+    ///     let mut request = Request::get("/admin").body(Body::empty()).unwrap();
+    ///     request.extensions_mut().insert(ConnectInfo(format!("{ip}:40000").parse::<SocketAddr>().unwrap()));
+    ///     request
+    /// };
+    /// assert_eq!(app.clone().oneshot(from("192.168.1.20")).await?.status(), StatusCode::OK);
+    /// assert_eq!(app.clone().oneshot(from("203.0.113.5")).await?.status(), StatusCode::FORBIDDEN);
+    /// assert_eq!(app.oneshot(from("198.51.100.7")).await?.status(), StatusCode::UNAUTHORIZED);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn access(mut self, access: AccessPolicy) -> Self {
+        self.policy = self.policy.with_access(access);
         self
     }
 
@@ -450,8 +488,8 @@ impl<P, R> OrganizrAuth<P, R> {
     }
 
     /// The policy this layer enforces.
-    pub fn current_policy(&self) -> Policy {
-        self.policy
+    pub fn current_policy(&self) -> &Policy {
+        &self.policy
     }
 }
 
@@ -459,7 +497,7 @@ impl<P: Clone, R: Clone> Clone for OrganizrAuth<P, R> {
     fn clone(&self) -> Self {
         Self {
             authenticator: Arc::clone(&self.authenticator),
-            policy: self.policy,
+            policy: self.policy.clone(),
             peer_lookup: self.peer_lookup.clone(),
             on_rejection: self.on_rejection.clone(),
             warned: Arc::clone(&self.warned),
@@ -583,7 +621,7 @@ where
                 &mut parts.headers,
             ),
             peer,
-            self.layer.policy,
+            &self.layer.policy,
             parts.extensions.get::<Admission>(),
         );
         match verdict {

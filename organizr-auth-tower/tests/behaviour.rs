@@ -101,7 +101,7 @@ fn user_echo(user: Option<Identity>, headers: &HeaderMap) -> String {
 }
 
 /// The route's handler: the table's extractor, or the plain echo.
-fn route_handler(route: Route) -> MethodRouter {
+fn route_handler(route: &Route) -> MethodRouter {
     match route {
         Route::Layer(_) | Route::Stacked { .. } => any(handler),
         Route::Extractor(Extractor::User) => {
@@ -133,8 +133,8 @@ fn custom_rejection<B: Default>(rejection: Rejection, _: &Parts) -> Response<B> 
 async fn run_router(case: &Case, via: PeerVia) -> Result<(), String> {
     let auth = Arc::new(Authenticator::new(case.config()));
     let layer = |policy| OrganizrAuth::new(Arc::clone(&auth)).policy(policy);
-    let route = route_handler(case.route);
-    let app = match (case.route, case.custom_rejection) {
+    let route = route_handler(&case.route);
+    let app = match (case.route.clone(), case.custom_rejection) {
         (Route::Stacked { outer, inner }, false) => Router::new()
             .route("/protected", route)
             .route_layer(layer(inner))
@@ -159,7 +159,7 @@ async fn run_router(case: &Case, via: PeerVia) -> Result<(), String> {
 
 /// The layer-only cases around a bare `service_fn` (no axum, no extractors).
 async fn run_service_fn(case: &Case) -> Result<(), String> {
-    let Route::Layer(policy) = case.route else {
+    let Route::Layer(policy) = case.route.clone() else {
         return Ok(());
     };
     let inner = service_fn(|req: Request<String>| async move {

@@ -617,10 +617,18 @@ fn command_line_and_start_up_errors() {
         (
             &[
                 ("ORGANIZR_HASH", secret),
+                ("ORGANIZR_UUID", UUID),
                 ("ORGANIZR_TRUSTED_PROXIES", "10.0.0.0/33"),
                 ("ORGANIZR_LISTEN", "127.0.0.1:0"),
             ],
             "ORGANIZR_TRUSTED_PROXIES=\"10.0.0.0/33\"",
+        ),
+        (
+            &[
+                ("ORGANIZR_HASH", secret),
+                ("ORGANIZR_LISTEN", "127.0.0.1:0"),
+            ],
+            "ORGANIZR_UUID is not set, so Organizr's cookie (organizr_token_<uuid>) cannot be found",
         ),
         (&[("ORGANIZR_LISTEN", "127.0.0.1:0")], "ORGANIZR_CONFIG_PHP"),
         (

@@ -656,20 +656,22 @@ fi
 
 section "bad configurations stop the programs"
 startup_fails "forward-auth: proxy entry proxy.lan" forward-auth 'has=ORGANIZR_TRUSTED_PROXIES="proxy.lan"' "lacks=$SECRET_MARKER" -- \
-    ORGANIZR_HASH="$SECRET_MARKER" ORGANIZR_TRUSTED_PROXIES=proxy.lan ORGANIZR_LISTEN=127.0.0.1:0
+    ORGANIZR_HASH="$SECRET_MARKER" ORGANIZR_UUID="$UUID" ORGANIZR_TRUSTED_PROXIES=proxy.lan ORGANIZR_LISTEN=127.0.0.1:0
 startup_fails "axum-app: proxy entry 10.0.0.0/33" axum-app 'has=ORGANIZR_TRUSTED_PROXIES="10.0.0.0/33"' "lacks=$SECRET_MARKER" -- \
-    ORGANIZR_HASH="$SECRET_MARKER" ORGANIZR_TRUSTED_PROXIES=10.0.0.0/33 ORGANIZR_LISTEN=127.0.0.1:0
+    ORGANIZR_HASH="$SECRET_MARKER" ORGANIZR_UUID="$UUID" ORGANIZR_TRUSTED_PROXIES=10.0.0.0/33 ORGANIZR_LISTEN=127.0.0.1:0
 startup_fails "actix-app: invalid header name" actix-app 'has=ORGANIZR_USER_HEADER="Remote User"' "lacks=$SECRET_MARKER" -- \
-    ORGANIZR_HASH="$SECRET_MARKER" ORGANIZR_USER_HEADER="Remote User" ORGANIZR_LISTEN=127.0.0.1:0
+    ORGANIZR_HASH="$SECRET_MARKER" ORGANIZR_UUID="$UUID" ORGANIZR_USER_HEADER="Remote User" ORGANIZR_LISTEN=127.0.0.1:0
 startup_fails "forward-auth: empty secret" forward-auth 'has=ORGANIZR_HASH' 'has=empty' -- ORGANIZR_HASH= ORGANIZR_LISTEN=127.0.0.1:0
 startup_fails "axum-app: no secret" axum-app 'has=ORGANIZR_HASH_FILE' 'has=ORGANIZR_CONFIG_PHP' -- ORGANIZR_LISTEN=127.0.0.1:0
 startup_fails "actix-app: missing config.php" actix-app 'has=ORGANIZR_CONFIG_PHP' "has=$WORK/missing/config.php" -- \
     ORGANIZR_CONFIG_PHP="$WORK/missing/config.php" ORGANIZR_LISTEN=127.0.0.1:0
-startup_fails "axum-app: bad ORGANIZR_LISTEN" axum-app 'has=ORGANIZR_LISTEN="proxy.lan:80"' -- ORGANIZR_HASH="$SECRET_MARKER" ORGANIZR_LISTEN=proxy.lan:80
+startup_fails "axum-app: bad ORGANIZR_LISTEN" axum-app 'has=ORGANIZR_LISTEN="proxy.lan:80"' -- ORGANIZR_HASH="$SECRET_MARKER" ORGANIZR_UUID="$UUID" ORGANIZR_LISTEN=proxy.lan:80
+startup_fails "forward-auth: a key but no uuid" forward-auth 'has=ORGANIZR_UUID is not set' 'has=organizr_token_<uuid>' "lacks=$SECRET_MARKER" -- \
+    ORGANIZR_HASH="$SECRET_MARKER" ORGANIZR_LISTEN=127.0.0.1:0
 startup_fails "mint-token: no key" "mint-token --user alice" 'has=ORGANIZR_HASH' --
 # Core's warnings are visible at the default log level. The port is taken (by
 # forward-auth), so the program stops right after building its configuration.
 startup_fails "forward-auth: warns about a short key and 0.0.0.0/0" forward-auth 'has=shorter than 32 bytes' 'has=0.0.0.0/0' \
-    'has=cannot listen' 'lacks=tiny-key' -- ORGANIZR_HASH=tiny-key ORGANIZR_TRUSTED_PROXIES=0.0.0.0/0 ORGANIZR_LISTEN="127.0.0.1:$FA_PORT"
+    'has=cannot listen' 'lacks=tiny-key' -- ORGANIZR_HASH=tiny-key ORGANIZR_UUID="$UUID" ORGANIZR_TRUSTED_PROXIES=0.0.0.0/0 ORGANIZR_LISTEN="127.0.0.1:$FA_PORT"
 
 summary

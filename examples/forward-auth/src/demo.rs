@@ -17,6 +17,10 @@ use organizr_auth_core::{Authenticator, Config, GroupLevel, Secret};
 
 use crate::listen::Listen;
 
+/// The uuid a demo names its cookie with when `ORGANIZR_UUID` is unset:
+/// `organizr_token_demo`.
+pub const DEMO_UUID: &str = "demo";
+
 /// The key settings a demo ignores.
 const KEY_VARIABLES: [&str; 4] = [
     "ORGANIZR_HASH",
@@ -56,15 +60,20 @@ pub fn load_config_from(
         );
     }
     let made_up = random_demo_key();
-    let uuid = var("ORGANIZR_UUID").filter(|u| !u.is_empty());
+    // The configured uuid when there is one (the cookie name a browser
+    // already has), else a made-up one: the tokens are printed anyway.
+    let uuid = var("ORGANIZR_UUID")
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| DEMO_UUID.to_owned());
     let config = Config::from_vars(|name| match name {
         "ORGANIZR_HASH" => Some(made_up.clone()),
+        "ORGANIZR_UUID" => Some(uuid.clone()),
         name if KEY_VARIABLES.contains(&name) => None,
         name => var(name),
     })?;
     let key = SigningKey {
         secret: Secret::new(&made_up)?,
-        uuid: uuid.unwrap_or_default(),
+        uuid,
     };
     Ok((config, Some(key)))
 }

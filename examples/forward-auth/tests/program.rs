@@ -338,6 +338,7 @@ fn the_start_up_block_says_what_is_checked_and_never_the_key() {
 fn json_logs_are_one_object_per_line() {
     let (_server, log, listening) = start(&[
         ("ORGANIZR_HASH", KEY),
+        ("ORGANIZR_UUID", "u-1"),
         ("ORGANIZR_LOG_FORMAT", "json"),
         ("ORGANIZR_LISTEN", "127.0.0.1:0"),
     ]);
@@ -370,7 +371,14 @@ fn bad_program_settings_stop_it_naming_the_variable() {
         ("ORGANIZR_LISTEN_GROUP", "no-such-group-here"),
         ("ORGANIZR_LISTEN", "proxy.lan:80"),
     ] {
-        let (code, _, err) = run(&[], &[("ORGANIZR_HASH", KEY), (var, value)]);
+        let (code, _, err) = run(
+            &[],
+            &[
+                ("ORGANIZR_HASH", KEY),
+                ("ORGANIZR_UUID", "u-1"),
+                (var, value),
+            ],
+        );
         assert_eq!(code, Some(1), "{var}={value}: {err}");
         assert!(
             err.starts_with(&format!("forward-auth: error: {var}={value:?} is invalid")),
@@ -381,8 +389,11 @@ fn bad_program_settings_stop_it_naming_the_variable() {
 
 #[test]
 fn healthcheck_asks_the_running_server() {
-    let (_server, _, listening) =
-        start(&[("ORGANIZR_HASH", KEY), ("ORGANIZR_LISTEN", "0.0.0.0:0")]);
+    let (_server, _, listening) = start(&[
+        ("ORGANIZR_HASH", KEY),
+        ("ORGANIZR_UUID", "u-1"),
+        ("ORGANIZR_LISTEN", "0.0.0.0:0"),
+    ]);
     let port = listening.rsplit(':').next().unwrap().trim();
     // The healthcheck reads ORGANIZR_LISTEN as the server does: 0.0.0.0 is
     // reached on loopback.
@@ -500,6 +511,7 @@ fn only_the_socket_group_may_connect() {
     let listen = format!("unix:{}", socket.display());
     let (server, _, _) = start(&[
         ("ORGANIZR_HASH", KEY),
+        ("ORGANIZR_UUID", "u-1"),
         ("ORGANIZR_LISTEN", &listen),
         ("ORGANIZR_LISTEN_GROUP", &group.name),
     ]);
@@ -562,6 +574,7 @@ fn a_group_the_program_is_not_in_is_a_start_up_error() {
         &[],
         &[
             ("ORGANIZR_HASH", KEY),
+            ("ORGANIZR_UUID", "u-1"),
             ("ORGANIZR_LISTEN", &listen),
             ("ORGANIZR_LISTEN_GROUP", &group.name),
         ],

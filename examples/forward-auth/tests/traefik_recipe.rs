@@ -242,6 +242,7 @@ fn healthcheck_works() {
             "ORGANIZR_HASH",
             "deploy-test-organizr-hash-0123456789abcdef",
         )
+        .env("ORGANIZR_UUID", "u-1")
         .env("ORGANIZR_LISTEN", format!("127.0.0.1:{port}"))
         .env("RUST_LOG", "warn")
         .stdout(Stdio::null())

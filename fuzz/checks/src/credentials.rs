@@ -156,7 +156,7 @@ pub fn credentials(data: &[u8]) {
     let mut headers = r.headers.clone();
     let policy = Policy::require(r.required).with_downstream_headers(r.downstream);
     let head = RequestHead::new(&r.method, "/", r.query.as_deref(), &mut headers);
-    let verdict = auth.admit(head, r.peer, policy, None);
+    let verdict = auth.admit(head, r.peer, &policy, None);
 
     // `admit` decides as `resolve` does: identity headers are stripped after
     // resolution, so stripping never changes the outcome.
@@ -230,9 +230,15 @@ fn naive_tokens<'a>(auth: &Authenticator, headers: &'a HeaderMap) -> Vec<&'a str
             if v.len() < 7 || !v[..7].eq_ignore_ascii_case(b"bearer ") {
                 return None;
             }
-            std::str::from_utf8(v[7..].trim_ascii())
-                .ok()
-                .filter(|t| !t.is_empty())
+            // Too long to be a token however spaced: not trimmed (refused
+            // as too large), as `bearer_tokens` documents.
+            let token = &v[7..];
+            let token = if token.len() > organizr_auth_core::token::MAX_TOKEN_LEN + 64 {
+                token
+            } else {
+                token.trim_ascii()
+            };
+            std::str::from_utf8(token).ok().filter(|t| !t.is_empty())
         }));
     }
     tokens
@@ -263,7 +269,22 @@ fn check_a_valid_token_is_found(
     let api_key_presented = r.headers.contains_key("token")
         || (r.config == 0 && r.query.as_deref().is_some_and(|q| q.contains("apikey")));
     let proxy_user = trusted && r.headers.contains_key(user_header);
-    let quiet = !api_key_presented && !proxy_user;
+    // The name repeated more than the cap refuses the request, valid or not.
+    let name = auth.cookie_name().as_bytes();
+    let occurrences: usize = r
+        .headers
+        .get_all("cookie")
+        .iter()
+        .map(|line| {
+            line.as_bytes()
+                .windows(name.len())
+                .filter(|w| *w == name)
+                .count()
+        })
+        .sum();
+    let quiet = !api_key_presented
+        && !proxy_user
+        && occurrences <= organizr_auth_core::resolve::MAX_COOKIE_NAME_OCCURRENCES;
     if one_user && quiet && tokens.len() <= organizr_auth_core::resolve::MAX_TOKEN_CANDIDATES {
         let found = resolved.identity().map(|id| id.username.as_str());
         assert!(
@@ -304,7 +325,7 @@ fn check_identity(
     trusted: bool,
     user_header: &str,
 ) {
-    assert_clean("username", &id.username);
+    crate::assert_visible("username", &id.username);
     assert!(id.group_id.get() <= 999);
     match id.source {
         Source::Proxy => {

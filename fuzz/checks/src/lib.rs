@@ -101,13 +101,54 @@ pub fn assert_clean(what: &str, s: &str) {
     );
 }
 
+/// Visible text, as core's `text` module defines it: clean, and no format
+/// character (general category Cf) and no whitespace but the ASCII space. The
+/// Cf list here is Unicode 16.0's, written out independently of core's table.
+pub fn assert_visible(what: &str, s: &str) {
+    assert_clean(what, s);
+    let format = |c: char| {
+        matches!(
+            c,
+            '\u{AD}'
+                | '\u{600}'..='\u{605}'
+                | '\u{61C}'
+                | '\u{6DD}'
+                | '\u{70F}'
+                | '\u{890}'..='\u{891}'
+                | '\u{8E2}'
+                | '\u{180E}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2064}'
+                | '\u{2066}'..='\u{206F}'
+                | '\u{FEFF}'
+                | '\u{FFF9}'..='\u{FFFB}'
+                | '\u{110BD}'
+                | '\u{110CD}'
+                | '\u{13430}'..='\u{1343F}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0001}'
+                | '\u{E0020}'..='\u{E007F}'
+        )
+    };
+    assert!(
+        !s.chars()
+            .any(|c| format(c) || (c.is_whitespace() && c != ' ')),
+        "{what} has invisible characters: {s:?}"
+    );
+}
+
 pub fn assert_clean_claims(c: &Claims) {
-    assert_clean("username", &c.username);
+    // Names and e-mail addresses identify users: visible text (issue 15
+    // finding 7). A group's name only needs to be clean.
+    assert_visible("username", &c.username);
     assert!(c.group_id.get() <= 999);
-    for (what, v) in [("group", &c.group), ("email", &c.email)] {
-        if let Some(v) = v {
-            assert_clean(what, v);
-        }
+    if let Some(group) = &c.group {
+        assert_clean("group", group);
+    }
+    if let Some(email) = &c.email {
+        assert_visible("email", email);
     }
     assert!(c.expires_at.is_finite());
 }

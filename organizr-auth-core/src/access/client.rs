@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::str::FromStr;
 
 use crate::HeaderAccess;
-use crate::proxy::{Peer, TrustedProxies, forwarded_element, xff_entry};
+use crate::proxy::{Entries, Peer, TrustedProxies};
 
 /// At most this many header entries are examined, from the right; beyond, the
 /// client is unknown. A real chain of proxies is a handful of hops.
@@ -271,8 +271,9 @@ impl RealIp {
     /// - [`ClientAddress::Unknown`] when a peer in `from` gives no usable
     ///   address: no header line, an entry reached that is not an address
     ///   (empty, garbage, `unknown`, `_obfuscated`, non-ASCII, a `Forwarded`
-    ///   element without exactly one `for=`), more than 64 entries to examine
-    ///   or more than 16 lines. Never the peer's own address in this case: it
+    ///   element without exactly one `for=`, an entry longer than 64 bytes
+    ///   or an element longer than 512), more than 64 entries to examine or
+    ///   more than 16 lines. Never the peer's own address in this case: it
     ///   is a proxy, and may well be on an allow list.
     ///
     /// Entries may carry a port (`192.0.2.1:5678`, `[2001:db8::1]:80`).
@@ -309,19 +310,19 @@ impl RealIp {
             *slot = value;
             count += 1;
         }
-        let parse: fn(&str) -> Option<IpAddr> = match self.header {
-            RealIpHeader::XForwardedFor | RealIpHeader::XRealIp => xff_entry,
-            RealIpHeader::Forwarded => forwarded_element,
+        let kind = match self.header {
+            RealIpHeader::XForwardedFor | RealIpHeader::XRealIp => Entries::Xff,
+            RealIpHeader::Forwarded => Entries::Forwarded,
         };
         let mut examined = 0;
         let mut leftmost = None;
         for line in lines.get(..count).unwrap_or_default().iter().rev() {
-            for entry in line.rsplit(|&b| b == b',') {
+            for entry in kind.split_from_right(line) {
                 examined += 1;
                 if examined > MAX_ENTRIES {
                     return ClientAddress::Unknown;
                 }
-                let Some(ip) = std::str::from_utf8(entry).ok().and_then(parse) else {
+                let Some(ip) = entry.and_then(|entry| kind.parse(entry)) else {
                     return ClientAddress::Unknown;
                 };
                 let ip = ip.to_canonical();
@@ -523,6 +524,79 @@ mod tests {
         // A long header whose answer is on the right is fine.
         let long = format!("{}203.0.113.9", "6.6.6.6, ".repeat(2_000));
         assert_eq!(client(xff, FROM, p, long.as_bytes()), want("203.0.113.9"));
+    }
+
+    /// The walk reads each byte of the header a bounded number of times,
+    /// whatever it holds (issue 15 finding 1).
+    #[test]
+    fn walk_is_linear() {
+        let n = 100_000;
+        let cases = [
+            (
+                RealIpHeader::XForwardedFor,
+                format!("{}203.0.113.9", "6.6.6.6, ".repeat(n)),
+            ),
+            (RealIpHeader::XForwardedFor, ":".repeat(n)),
+            (RealIpHeader::XForwardedFor, format!("[{}]", "1".repeat(n))),
+            (
+                RealIpHeader::XForwardedFor,
+                format!("203.0.113.9:{}", "1".repeat(n)),
+            ),
+            (RealIpHeader::XForwardedFor, "10.0.0.2,".repeat(n)),
+            (RealIpHeader::XRealIp, format!("{}10.0.0.2", " ".repeat(n))),
+            (RealIpHeader::Forwarded, format!("for={}", ";".repeat(n))),
+            (RealIpHeader::Forwarded, "for=10.0.0.2;".repeat(n)),
+            (
+                RealIpHeader::Forwarded,
+                format!("{}for=192.0.2.1", "a=b;".repeat(n)),
+            ),
+        ];
+        for (header, line) in &cases {
+            let (_, steps) =
+                crate::steps::count(|| client(*header, FROM, "10.0.0.1", line.as_bytes()));
+            assert!(
+                steps <= 2 * line.len() + 64,
+                "{header}: {steps} steps for {} bytes",
+                line.len()
+            );
+        }
+    }
+
+    /// An entry too long to be an address is refused without reading it
+    /// (or anything left of it).
+    #[test]
+    fn long_entries_are_refused_unread() {
+        let long = format!("{}203.0.113.9", " ".repeat(60));
+        assert_eq!(
+            client(
+                RealIpHeader::XForwardedFor,
+                FROM,
+                "10.0.0.1",
+                long.as_bytes()
+            ),
+            ClientAddress::Unknown
+        );
+        let fits = format!("{}203.0.113.9", " ".repeat(53));
+        assert_eq!(
+            client(
+                RealIpHeader::XForwardedFor,
+                FROM,
+                "10.0.0.1",
+                fits.as_bytes()
+            ),
+            want("203.0.113.9")
+        );
+        let line = format!("{}, 203.0.113.9", "a".repeat(1_000_000));
+        let (got, steps) = crate::steps::count(|| {
+            client(
+                RealIpHeader::XForwardedFor,
+                FROM,
+                "10.0.0.1",
+                line.as_bytes(),
+            )
+        });
+        assert_eq!(got, want("203.0.113.9"));
+        assert!(steps < 200, "{steps} steps");
     }
 
     #[test]

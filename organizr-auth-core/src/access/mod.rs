@@ -15,6 +15,12 @@
 //!   ([`AccessDecision::Continue`]). [`AccessRules::from_organizr_query`]
 //!   reads Organizr's parameter forms.
 //!
+//! forward-auth builds the rules from each subrequest's parameters. An app
+//! attaches fixed ones to a route instead: an [`AccessPolicy`] (rules, where
+//! the client address comes from, a resolver) in its
+//! [`Policy`](crate::Policy), which the tower and actix middleware hand to
+//! core with every request.
+//!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use organizr_auth_core::access::{AccessDecision, AccessRules, NameResolver, RealIp, RealIpHeader};
@@ -114,10 +120,12 @@
 
 mod client;
 mod list;
+mod policy;
 mod resolver;
 mod rules;
 
 pub use client::{ClientAddress, RealIp, RealIpHeader, RealIpHeaderError};
 pub use list::{IpList, IpListError};
+pub use policy::{AccessCheck, AccessPolicy};
 pub use resolver::{NameResolver, NameResolverBuilder, NameStatus};
 pub use rules::{AccessDecision, AccessParamError, AccessRules, ListKind};

@@ -46,6 +46,7 @@ impl Config {
     /// use organizr_auth_core::{Config, ConfigError};
     /// let vars = |name: &str| match name {
     ///     "ORGANIZR_HASH" => Some("a-long-random-organizr-hash-value-here".to_string()),
+    ///     "ORGANIZR_UUID" => Some("0b7e4c1a-5d2f-4e8b-9a6c-3f1d2e7b8c90".to_string()),
     ///     "ORGANIZR_TRUSTED_PROXIES" => Some("proxy.lan".to_string()),
     ///     _ => None,
     /// };

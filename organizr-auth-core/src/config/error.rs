@@ -38,6 +38,29 @@ pub enum ConfigError {
         /// The API-key setting's name.
         api_key: &'static str,
     },
+    /// Tokens are accepted but no uuid names their cookie: every real login
+    /// would be refused, as Organizr's cookie is `organizr_token_<uuid>`.
+    /// Organizr's own name for an instance without one is `temp`: set the
+    /// uuid to `temp` on purpose to expect `organizr_token_temp`.
+    #[error(
+        "{uuid} is not set, so Organizr's cookie (organizr_token_<uuid>) cannot be found: set it to the uuid in Organizr's config.php, or to temp on purpose for organizr_token_temp"
+    )]
+    MissingUuid {
+        /// The uuid setting's name.
+        uuid: &'static str,
+    },
+    /// Organizr's config.php has no `uuid`, which names its cookie.
+    #[error(
+        "{config_php}: the file has no uuid, so Organizr's cookie (organizr_token_<uuid>) cannot be found: finish Organizr's setup, or give the key with {hash_file} and set {uuid}"
+    )]
+    PhpConfigWithoutUuid {
+        /// The config.php setting's name.
+        config_php: &'static str,
+        /// The key-file setting's name.
+        hash_file: &'static str,
+        /// The uuid setting's name.
+        uuid: &'static str,
+    },
     /// A setting that means nothing without another one.
     #[error("{setting} needs {needs}")]
     Requires {
@@ -184,4 +207,8 @@ pub enum InvalidValue {
         "expected an absolute http:// or https:// URL, or a path starting with a single /, that a browser cannot read as another host"
     )]
     LoginUrl,
+    /// Not a uuid a cookie name can carry: letters, digits, `-`, `_` and
+    /// `.`, as Organizr's are.
+    #[error("expected Organizr's uuid: letters, digits, - _ and . only (or temp)")]
+    Uuid,
 }

@@ -7,9 +7,12 @@
 //! value, in one place ([`Settings`]' checks, which the builder methods
 //! share); a [`Config`] that exists is a valid one.
 //!
-//! Exactly one of the three key settings must be given. `ORGANIZR_CONFIG_PHP`
-//! cannot be combined with the key, uuid or API-key settings: one source of
-//! truth.
+//! At most one of the three key settings may be given (none: proxy-only
+//! mode). `ORGANIZR_CONFIG_PHP` cannot be combined with the key, uuid or
+//! API-key settings: one source of truth. When tokens are accepted the uuid
+//! that names their cookie is required (`ORGANIZR_UUID`, or config.php's):
+//! without it every real login would be refused in silence. `temp`, set on
+//! purpose, is Organizr's own cookie name for an instance without one.
 //!
 //! # Security
 //! Errors name the setting and quote the bad value, except for the key and
@@ -99,9 +102,12 @@ pub(crate) enum SessionSource {
 }
 
 impl Config {
-    /// Defaults around a key: empty uuid (`organizr_token_temp`), no API key,
-    /// bearer tokens accepted, no trusted proxies, `Remote-User`, 30 s leeway, no
-    /// login URL.
+    /// Defaults around a key: no API key, bearer tokens accepted, no trusted
+    /// proxies, `Remote-User`, 30 s leeway, no login URL, and no uuid: set
+    /// [`uuid`](Config::uuid), which names the cookie. Without it the cookie
+    /// expected is `organizr_token_temp`, which only an Organizr without a
+    /// uuid sets, and a warning says so; [`Config::from_env`] refuses to start
+    /// without one unless it is `temp` on purpose.
     ///
     /// ```
     /// use organizr_auth_core::{Authenticator, Config, Secret};
@@ -161,7 +167,9 @@ impl Config {
         }
     }
 
-    /// The Organizr instance's uuid, which names its cookie.
+    /// The Organizr instance's uuid (`uuid` in its config.php), which names
+    /// its cookie, `organizr_token_<uuid>`. `temp` is Organizr's own name for
+    /// an instance without one.
     ///
     /// ```
     /// use organizr_auth_core::{Authenticator, Config, Secret};
@@ -480,7 +488,7 @@ impl Config {
     /// headers.insert("x-authentik-meta-app", "photos".parse()?);
     /// headers.insert("x-authentik-username", "admin".parse()?);
     /// let head = RequestHead::new("GET", "/", None, &mut headers);
-    /// let _ = auth.admit(head, Peer::Unknown, Policy::pass_through(), None);
+    /// let _ = auth.admit(head, Peer::Unknown, &Policy::pass_through(), None);
     /// assert!(headers.contains_key("x-authentik-meta-app"));
     /// assert!(!headers.contains_key("x-authentik-username"));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -519,7 +527,7 @@ impl Config {
     /// ```
     /// use organizr_auth_core::{Config, ConfigError};
     /// use organizr_auth_core::config::Settings;
-    /// let settings: Settings = serde_json::from_str(r#"{"organizr_hash": "a-long-random-organizr-hash-value-here", "trusted_proxies": "proxy.lan"}"#)?;
+    /// let settings: Settings = serde_json::from_str(r#"{"organizr_hash": "a-long-random-organizr-hash-value-here", "uuid": "0b7e", "trusted_proxies": "proxy.lan"}"#)?;
     /// let err = Config::from_settings(settings).unwrap_err();
     /// assert_eq!(err.to_string(), r#"trusted_proxies="proxy.lan" is invalid"#);
     /// # Ok::<(), serde_json::Error>(())

@@ -33,6 +33,7 @@ use crate::proxy::{DefaultLevel, GroupMap};
 ///
 /// let settings: Settings = serde_json::from_str(r#"{
 ///     "organizr_hash": "a-long-random-organizr-hash-value-here",
+///     "uuid": "0b7e4c1a-5d2f-4e8b-9a6c-3f1d2e7b8c90",
 ///     "trusted_proxies": "172.18.0.2, @",
 ///     "leeway_secs": 10
 /// }"#)?;
@@ -154,9 +155,26 @@ impl Settings {
                 api_key: name(API_KEY),
             });
         }
+        // Tokens need the uuid that names their cookie; proxy-only mode none.
+        // A missing uuid is reported last, so that a bad value given in
+        // another setting is named first.
+        let uuid = match (&secret, php_uuid, self.uuid) {
+            (None, _, _) => Ok(None),
+            (Some(_), Some(from_php), _) if from_php.trim().is_empty() => {
+                Err(ConfigError::PhpConfigWithoutUuid {
+                    config_php: name(variables::CONFIG_PHP),
+                    hash_file: name(variables::HASH_FILE),
+                    uuid: name(variables::UUID),
+                })
+            }
+            (Some(_), Some(from_php), _) => Ok(Some(from_php)),
+            (Some(_), None, Some(given)) if !given.trim().is_empty() => Ok(Some(given)),
+            (Some(_), None, _) => Err(ConfigError::MissingUuid {
+                uuid: name(variables::UUID),
+            }),
+        };
         let mut config = Config::without_tokens();
         config.secret = secret;
-        config = config.uuid(php_uuid.or(self.uuid).unwrap_or_default());
         let api_key = match (php_api_key, self.api_key) {
             (Some(from_php), _) => Some(from_php),
             (None, Some(text)) => {
@@ -260,6 +278,19 @@ impl Settings {
             self.db_max_stale_secs,
             naming,
         )?;
+        if let Some(uuid) = uuid? {
+            let valid = uuid
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+            if !valid {
+                return Err(ConfigError::Invalid {
+                    setting: name(variables::UUID),
+                    value: uuid,
+                    reason: InvalidValue::Uuid,
+                });
+            }
+            config = config.uuid(uuid);
+        }
         Ok(config)
     }
 }

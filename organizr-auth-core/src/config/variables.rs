@@ -85,8 +85,8 @@ pub(crate) const CONFIG_PHP: Variable = config(
 pub(crate) const UUID: Variable = config(
     "ORGANIZR_UUID",
     "uuid",
-    "empty (cookie organizr_token_temp)",
-    "the instance uuid, which names the session cookie organizr_token_UUID",
+    "none: required with a key (config.php's, with ORGANIZR_CONFIG_PHP)",
+    "the instance uuid, which names the session cookie organizr_token_UUID; temp on purpose for organizr_token_temp",
 );
 pub(crate) const API_KEY: Variable = config(
     "ORGANIZR_API_KEY",

@@ -6,6 +6,7 @@ use http::HeaderMap;
 use http::header::{FORWARDED, HeaderValue};
 
 use super::{Peer, TrustedProxies};
+use crate::steps::charge;
 
 /// At most this many forwarding entries are examined; beyond, fail closed.
 const MAX_ENTRIES: usize = 64;
@@ -26,7 +27,8 @@ impl TrustedProxies {
     /// - Fail closed: an entry that is not an address (garbage, empty,
     ///   `unknown`, an `_obfuscated` node, non-ASCII bytes, a `Forwarded`
     ///   element without exactly one `for=`, a quoted value containing `,`
-    ///   or `;`), or more than 64 entries to examine, yields the peer's IP
+    ///   or `;`, an entry longer than 64 bytes or an element longer than
+    ///   512), or more than 64 entries to examine, yields the peer's IP
     ///   (`None` for a UNIX peer). Entries left of the returned address are
     ///   never looked at.
     ///
@@ -58,13 +60,13 @@ impl TrustedProxies {
         }
         let xff = headers.get_all("x-forwarded-for");
         let walked = if xff.iter().next().is_some() {
-            self.walk(xff.iter(), xff_entry)
+            self.walk(xff.iter(), Entries::Xff)
         } else {
             let forwarded = headers.get_all(FORWARDED);
             if forwarded.iter().next().is_none() {
                 return peer_ip;
             }
-            self.walk(forwarded.iter(), forwarded_element)
+            self.walk(forwarded.iter(), Entries::Forwarded)
         };
         walked.or(peer_ip)
     }
@@ -74,17 +76,17 @@ impl TrustedProxies {
     fn walk<'a>(
         &self,
         values: impl DoubleEndedIterator<Item = &'a HeaderValue>,
-        parse: fn(&str) -> Option<IpAddr>,
+        kind: Entries,
     ) -> Option<IpAddr> {
         let mut examined = 0;
         let mut leftmost = None;
         for value in values.rev() {
-            for entry in value.to_str().ok()?.rsplit(',') {
+            for entry in kind.split_from_right(value.as_bytes()) {
                 examined += 1;
                 if examined > MAX_ENTRIES {
                     return None;
                 }
-                let ip = parse(entry)?.to_canonical();
+                let ip = kind.parse(entry?)?.to_canonical();
                 if !self.trusts_ip(ip) {
                     return Some(ip);
                 }
@@ -95,24 +97,96 @@ impl TrustedProxies {
     }
 }
 
+/// The longest `X-Forwarded-For` (or `X-Real-IP`) entry read, spaces
+/// included: the longest address with a port,
+/// `[ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255]:65535`, is 53 bytes.
+pub(crate) const MAX_XFF_ENTRY: usize = 64;
+
+/// The longest `Forwarded` element read: `for=`, `by=`, `proto=` and a quoted
+/// `host=` of 253 bytes fit.
+pub(crate) const MAX_FORWARDED_ELEMENT: usize = 512;
+
+/// The comma-separated entries of a forwarding header, and how to read one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Entries {
+    /// `X-Forwarded-For` and `X-Real-IP`: addresses, with optional ports.
+    Xff,
+    /// RFC 7239 `Forwarded`: elements with a `for=` parameter.
+    Forwarded,
+}
+
+impl Entries {
+    fn max_len(self) -> usize {
+        match self {
+            Entries::Xff => MAX_XFF_ENTRY,
+            Entries::Forwarded => MAX_FORWARDED_ELEMENT,
+        }
+    }
+
+    /// The address an entry names; `None` for anything else (not UTF-8
+    /// included).
+    pub(crate) fn parse(self, entry: &[u8]) -> Option<IpAddr> {
+        let entry = std::str::from_utf8(entry).ok()?;
+        match self {
+            Entries::Xff => xff_entry(entry),
+            Entries::Forwarded => forwarded_element(entry),
+        }
+    }
+
+    /// The entries of `line` from the right (as `line.rsplit(|&b| b == b',')`),
+    /// each `None` when it is longer than an entry can be. A long entry is not
+    /// an address: it is refused after looking at most one byte beyond the
+    /// longest entry for its start, so that a walk reads at most
+    /// `MAX_ENTRIES × (max + 1)` bytes of a line, however long the line is,
+    /// and a crafted line costs what a benign one does.
+    pub(crate) fn split_from_right(self, line: &[u8]) -> impl Iterator<Item = Option<&[u8]>> {
+        let max = self.max_len();
+        let mut end = Some(line.len());
+        std::iter::from_fn(move || {
+            let stop = end?;
+            let start = stop.saturating_sub(max + 1);
+            let window = line.get(start..stop)?;
+            charge(window.len());
+            let (from, entry) = match memchr::memrchr(b',', window) {
+                Some(comma) => {
+                    end = Some(start + comma);
+                    (start + comma + 1, true)
+                }
+                None => {
+                    end = None;
+                    (0, start == 0)
+                }
+            };
+            let entry = line.get(from..stop).filter(|e| entry && e.len() <= max);
+            Some(entry)
+        })
+    }
+}
+
 /// One `X-Forwarded-For` entry: an address, optionally with a port.
 pub(crate) fn xff_entry(entry: &str) -> Option<IpAddr> {
-    node(entry.trim_matches([' ', '\t']))
+    // Parsing reads the entry a bounded number of times.
+    charge(entry.len());
+    // A header value holds no whitespace but spaces and tabs, so ASCII
+    // trimming trims exactly those (and byte by byte, which is cheaper).
+    node(entry.trim_ascii())
 }
 
 /// The `for=` node of one `Forwarded` element, if it names an address.
 pub(crate) fn forwarded_element(element: &str) -> Option<IpAddr> {
+    // Parsing reads the element a bounded number of times.
+    charge(element.len());
     let mut found = None;
     for pair in element.split(';') {
-        if pair.trim_matches([' ', '\t']).is_empty() {
+        if pair.trim_ascii().is_empty() {
             continue;
         }
         let (key, value) = pair.split_once('=')?;
-        if key.trim_matches([' ', '\t']).eq_ignore_ascii_case("for") {
+        if key.trim_ascii().eq_ignore_ascii_case("for") {
             if found.is_some() {
                 return None;
             }
-            found = Some(value.trim_matches([' ', '\t']));
+            found = Some(value.trim_ascii());
         }
     }
     let value = found?;
@@ -248,12 +322,50 @@ mod tests {
             (p, b"f:for=192.0.2.43;ext=\"a,b\"", p),
             (p, b"f:for=\"192.0.2.43", p),
             (p, b"f:for=2001:db8::9", "2001:db8::9"),
+            // Entries too long to be an address are not read.
+            (p, b"x:                                                                                                                                                                                        203.0.113.9", p),
+            (p, b"x:6.6.6.6,                                        203.0.113.9", "203.0.113.9"),
         ];
         for (peer, headers, want) in cases {
             let want = (*want != "-").then(|| want.parse::<IpAddr>().unwrap());
             let shown = String::from_utf8_lossy(headers);
             assert_eq!(run(peer, headers), want, "peer {peer}, headers {shown}");
         }
+    }
+
+    /// The walk reads each byte of the forwarding headers a bounded number
+    /// of times, whatever they hold (issue 15 finding 1).
+    #[test]
+    fn walk_is_linear() {
+        let n = 100_000;
+        let lines = [
+            format!("x:{}203.0.113.9", "6.6.6.6, ".repeat(n)),
+            format!("x:{}", ":".repeat(n)),
+            format!("x:[{}]", "1".repeat(n)),
+            format!("x:203.0.113.9:{}", "1".repeat(n)),
+            format!("x:{}10.0.0.2", " ".repeat(n)),
+            format!("x:{}", "10.0.0.2,".repeat(n)),
+            format!("f:for={}", ";".repeat(n)),
+            format!("f:for=\"{}\"", "=".repeat(n)),
+            format!("f:{}", "for=10.0.0.2;".repeat(n)),
+            format!("f:{}for=192.0.2.1", "a=b;".repeat(n)),
+        ];
+        for headers in &lines {
+            let (_, steps) = crate::steps::count(|| run("10.0.0.1", headers.as_bytes()));
+            assert!(
+                steps <= 3 * headers.len(),
+                "{steps} steps for {} bytes",
+                headers.len()
+            );
+            // Better: at most 64 entries of at most 64 bytes (512 for a
+            // Forwarded element), and one byte more to find each start.
+            assert!(steps <= 2 * 64 * 513, "{steps} steps");
+        }
+        // Whatever the client wrote on the left is not read at all.
+        let line = format!("x:{}, 203.0.113.9, 10.0.0.2", "a".repeat(1_000_000));
+        let (got, steps) = crate::steps::count(|| run("10.0.0.1", line.as_bytes()));
+        assert_eq!(got, "203.0.113.9".parse().ok());
+        assert!(steps < 200, "{steps} steps");
     }
 
     #[test]

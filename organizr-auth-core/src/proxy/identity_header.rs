@@ -10,6 +10,8 @@
 
 use crate::GroupLevel;
 use crate::claims::is_clean_text;
+use crate::steps::charge;
+use crate::text::is_visible_text;
 
 /// Why a proxy identity header was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -18,8 +20,9 @@ pub enum ProxyHeaderError {
     /// The header appeared more than once.
     #[error("identity header appears more than once")]
     Repeated,
-    /// The value was not UTF-8, had control characters or commas, or (for a
-    /// group header) was not an integer from 0 to 999.
+    /// The value was not UTF-8, had invisible characters (controls, format
+    /// characters such as U+200B, spaces other than the ASCII space) or
+    /// commas, or (for a group header) was not an integer from 0 to 999.
     #[error("identity header value is not acceptable")]
     InvalidValue,
     /// A group header is configured, and the proxy sent a user without it.
@@ -34,7 +37,8 @@ pub enum ProxyHeaderError {
 ///
 /// Absent, empty or all-space means "no proxy identity" (`Ok(None)`). Otherwise
 /// the header must appear once, and its value, with surrounding spaces trimmed,
-/// must be UTF-8 with no control characters and no commas (a comma is how
+/// must be UTF-8 visible text (no control or format characters, no space but
+/// the ASCII one: see [`crate::text`]) and have no commas (a comma is how
 /// repeated headers are joined, so it cannot be told apart from two values),
 /// and not a whole `{...}`: an unexpanded proxy placeholder such as Caddy's
 /// `{http.reverse_proxy.header.Remote-User}`.
@@ -44,12 +48,15 @@ pub(crate) fn parse_user_header<'a>(
     let Some(value) = single(values)? else {
         return Ok(None);
     };
+    // UTF-8 validation, trimming and the character checks each read the value
+    // once.
+    charge(value.len());
     let text = std::str::from_utf8(value).map_err(|_| ProxyHeaderError::InvalidValue)?;
     let text = text.trim_matches(|c| c == ' ' || c == '\t');
     if text.is_empty() {
         return Ok(None);
     }
-    if !is_clean_text(text) || text.contains(',') || is_placeholder(text) {
+    if !is_visible_text(text) || text.contains(',') || is_placeholder(text) {
         return Err(ProxyHeaderError::InvalidValue);
     }
     Ok(Some(text))
@@ -70,6 +77,7 @@ pub(crate) fn parse_group_header<'a>(
     let Some(value) = single(values)? else {
         return Ok(None);
     };
+    charge(value.len());
     let value = value.trim_ascii();
     GroupLevel::parse_digits(value)
         .map(Some)
@@ -86,6 +94,9 @@ pub(crate) fn parse_groups_header<'a>(
     let Some(value) = single(values)? else {
         return Ok(None);
     };
+    // UTF-8 validation, trimming and the character check each read the value
+    // once; splitting and mapping the names read it once more.
+    charge(value.len());
     let text = std::str::from_utf8(value).map_err(|_| ProxyHeaderError::InvalidValue)?;
     let text = text.trim_matches(|c| c == ' ' || c == '\t');
     if text.is_empty() {
@@ -133,6 +144,19 @@ mod tests {
             (&[b"ad\nmin"], Err(InvalidValue)),
             (&[b"\xff\xfe"], Err(InvalidValue)),
             (&[b"a\xc2\x85b"], Err(InvalidValue)), // U+0085, a C1 control
+            // Regression, issue 15 finding 7: invisible characters.
+            (&["admin\u{200b}".as_bytes()], Err(InvalidValue)),
+            (&["admin\u{a0}".as_bytes()], Err(InvalidValue)),
+            (&["\u{feff}admin".as_bytes()], Err(InvalidValue)),
+            (&["\u{202e}nimda".as_bytes()], Err(InvalidValue)),
+            (&["ad\u{2063}min".as_bytes()], Err(InvalidValue)),
+            (&["admin\u{3000}".as_bytes()], Err(InvalidValue)),
+            (&["admin\u{2009}".as_bytes()], Err(InvalidValue)),
+            (&["admin\u{ad}".as_bytes()], Err(InvalidValue)),
+            (
+                &["\u{5c71}\u{7530}".as_bytes()],
+                Ok(Some("\u{5c71}\u{7530}")),
+            ),
             // Regression: Caddy < 2.9 writes unexpanded placeholders (caddy#6610).
             (
                 &[b"{http.reverse_proxy.header.Remote-User}"],
@@ -170,6 +194,33 @@ mod tests {
         assert_eq!(parse_group_header(std::iter::empty()), Ok(None));
     }
 
+    /// Every byte of a proxy's header is read a bounded number of times,
+    /// whatever it holds (issue 15 finding 1).
+    #[test]
+    fn parsing_is_linear() {
+        let n = 100_000;
+        let values = [
+            "a".repeat(n),
+            "\u{e9}".repeat(n),
+            "\u{200b}".repeat(n),
+            format!("{{{}}}", "a".repeat(n)),
+            "a,".repeat(n),
+            format!("{}a{}", " ".repeat(n), "\t".repeat(n)),
+            "9".repeat(n),
+        ];
+        for value in &values {
+            let (_, steps) = crate::steps::count(|| {
+                let _ = parse_user_header([value.as_bytes()]);
+                let _ = parse_group_header([value.as_bytes()]);
+            });
+            assert!(
+                steps <= 2 * value.len(),
+                "{steps} steps for {} bytes",
+                value.len()
+            );
+        }
+    }
+
     proptest! {
         #[test]
         fn user_header_never_panics_and_output_is_clean(v in proptest::collection::vec(any::<u8>(), 0..64)) {
@@ -177,6 +228,7 @@ mod tests {
                 prop_assert!(!name.is_empty());
                 prop_assert!(!name.contains(','));
                 prop_assert!(!name.chars().any(char::is_control));
+                prop_assert!(crate::text::is_visible_text(name));
                 prop_assert_eq!(name, name.trim_matches(|c| c == ' ' || c == '\t'));
             }
         }

@@ -33,16 +33,15 @@
 //!   anyone claim to be a proxy. [`TrustedProxies::client_ip`] reads them only
 //!   to find a client address for logs and rate limits, and only behind a
 //!   peer that is already trusted; never use its answer for identity.
-//! - **`0.0.0.0/0` and `::/0`** are accepted but mean that every client of
-//!   that family can send `Remote-User: admin` and be admin. Parsing logs a
-//!   warning; check [`TrustedProxies::trusts_any_network`] to refuse it.
-//! - **Docker networks**: trusting a shared bridge network such as
-//!   `172.17.0.0/16` trusts every container on it, so any compromised or
-//!   untrusted container there can impersonate any user. List the proxy's own
-//!   address (`172.17.0.5`), or give the proxy and the app a network of their
-//!   own. Likewise, trusting the address of a host that NATs or port-forwards
-//!   outside traffic (Docker's userland proxy, a router) trusts everyone
-//!   behind it.
+//! - **An entry trusts everything that can connect from it.** Loopback
+//!   (`127.0.0.0/8`, `::1`) is any local process, a container-bridge range
+//!   (in `172.16.0.0/12`) every container on it, a host that NATs outside
+//!   traffic everyone behind it, and `0.0.0.0/0` everyone.
+//!   [`TrustedProxies::risks`] names the loopback, bridge and broad entries,
+//!   and [`Authenticator::new`](crate::Authenticator::new) logs a warning for
+//!   each. `SECURITY.md` in the repository is the one list of these pitfalls,
+//!   with the safe set-ups (tokens only, or a UNIX socket, `@`, that only the
+//!   proxy can open).
 //! - **IPv4-mapped addresses**: a listener on `[::]` reports IPv4 clients as
 //!   `::ffff:a.b.c.d`. Peers are canonicalised with [`std::net::IpAddr::to_canonical`]
 //!   before matching, so they match IPv4 entries; entries written as
@@ -59,11 +58,11 @@ mod trusted;
 pub(crate) use groups::split_groups;
 pub use groups::{DefaultLevel, GroupMap, GroupMapError};
 pub use peer::Peer;
-pub use trusted::{ProxyListError, TrustedProxies};
+pub use trusted::{ProxyListError, ProxyRisk, RiskyEntry, TrustedProxies};
 
 // Shared with `crate::access` (IP allow/deny lists and the real-IP walk).
-pub(crate) use client_ip::{forwarded_element, xff_entry};
-pub(crate) use trusted::{in_ranges, merge, parse_network};
+pub(crate) use client_ip::Entries;
+pub(crate) use trusted::{in_ranges, merge, parse_network, warn_about_risks};
 
 pub(crate) mod identity_header;
 pub use identity_header::ProxyHeaderError;

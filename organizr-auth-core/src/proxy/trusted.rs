@@ -83,6 +83,115 @@ pub enum ProxyListError {
     },
 }
 
+/// Why a trusted-proxy entry lets more than a reverse proxy assert
+/// identities: see [`TrustedProxies::risks`]. `Display` says who can then
+/// impersonate any user.
+///
+/// ```
+/// use organizr_auth_core::proxy::ProxyRisk;
+/// assert!(ProxyRisk::Loopback.to_string().starts_with("any local process"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProxyRisk {
+    /// The entry holds a loopback address (`127.0.0.0/8`, `::1`): any local
+    /// process can connect from one, with no privilege.
+    Loopback,
+    /// The entry is a range overlapping `172.16.0.0/12`, Docker's bridge
+    /// networks: any container on the network can connect from it.
+    ContainerBridge,
+    /// The entry is broader than /8 (IPv4) or /32 (IPv6).
+    Broad,
+}
+
+impl ProxyRisk {
+    const ALL: [ProxyRisk; 3] = [
+        ProxyRisk::Loopback,
+        ProxyRisk::ContainerBridge,
+        ProxyRisk::Broad,
+    ];
+
+    fn applies_to(self, network: IpNet) -> bool {
+        let overlaps = |(first, last): (u32, u32)| match network {
+            IpNet::V4(v4) => u32::from(v4.network()) <= last && u32::from(v4.broadcast()) >= first,
+            IpNet::V6(_) => false,
+        };
+        match (self, network) {
+            (ProxyRisk::Loopback, IpNet::V4(_)) => overlaps(LOOPBACK_V4),
+            (ProxyRisk::Loopback, IpNet::V6(v6)) => v6.contains(&std::net::Ipv6Addr::LOCALHOST),
+            (ProxyRisk::ContainerBridge, IpNet::V4(v4)) => {
+                v4.prefix_len() < 32 && overlaps(DOCKER_BRIDGES)
+            }
+            (ProxyRisk::ContainerBridge, IpNet::V6(_)) => false,
+            (ProxyRisk::Broad, IpNet::V4(v4)) => v4.prefix_len() < 8,
+            (ProxyRisk::Broad, IpNet::V6(v6)) => v6.prefix_len() < 32,
+        }
+    }
+}
+
+/// `127.0.0.0/8`, as an inclusive range.
+const LOOPBACK_V4: (u32, u32) = (0x7f00_0000, 0x7fff_ffff);
+
+/// `172.16.0.0/12`, where Docker creates bridge networks by default, as an
+/// inclusive range.
+const DOCKER_BRIDGES: (u32, u32) = (0xac10_0000, 0xac1f_ffff);
+
+/// Who can impersonate any user through an entry with this risk.
+impl fmt::Display for ProxyRisk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ProxyRisk::Loopback => {
+                "any local process can send identity headers and impersonate any user (binding a loopback source address such as 127.0.0.2 needs no privilege)"
+            }
+            ProxyRisk::ContainerBridge => {
+                "any container on that network can send identity headers and impersonate any user (172.16.0.0/12 holds Docker's bridge networks)"
+            }
+            ProxyRisk::Broad => {
+                "every host in it can send identity headers and impersonate any user (broader than /8 for IPv4 or /32 for IPv6)"
+            }
+        })
+    }
+}
+
+/// A trusted-proxy entry and one of its risks, from
+/// [`TrustedProxies::risks`].
+///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use organizr_auth_core::proxy::{ProxyRisk, TrustedProxies};
+///
+/// let proxies = TrustedProxies::parse("::/0")?;
+/// let risks: Vec<_> = proxies.risks().collect();
+/// assert_eq!(risks.len(), 2); // ::1 is in it, and it is everything
+/// assert_eq!(risks[0].risk, ProxyRisk::Loopback);
+/// assert_eq!(risks[1].risk, ProxyRisk::Broad);
+/// assert_eq!(risks[1].network.to_string(), "::/0");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RiskyEntry {
+    /// The entry, normalised.
+    pub network: IpNet,
+    /// Why it is risky.
+    pub risk: ProxyRisk,
+}
+
+/// Logs each of the list's [risks](TrustedProxies::risks) with
+/// `tracing::warn!`, naming the entry and who can impersonate users through
+/// it. Called once per [`Authenticator`](crate::Authenticator), where the list
+/// starts deciding identities.
+pub(crate) fn warn_about_risks(proxies: &TrustedProxies) {
+    for RiskyEntry { network, risk } in proxies.risks() {
+        tracing::warn!(
+            entry = %network,
+            risk = ?risk,
+            "trusted-proxy list contains {network}: {risk}; trust tokens alone, or a UNIX socket (@) only the proxy can open (see SECURITY.md)"
+        );
+    }
+}
+
 impl TrustedProxies {
     /// A list that trusts nothing (the feature is off).
     ///
@@ -104,9 +213,10 @@ impl TrustedProxies {
     /// prefix of at least 96 (`::ffff:10.0.0.0/104`) becomes the IPv4 range it
     /// maps (`10.0.0.0/8`), as in Go. An empty or all-whitespace string trusts
     /// nothing. Hostnames, zone ids, out-of-range prefixes and empty entries
-    /// (`a,,b`, a leading or trailing comma) are errors. A `/0` entry is
-    /// accepted but logged with `tracing::warn!`, see
-    /// [`TrustedProxies::trusts_any_network`].
+    /// (`a,,b`, a leading or trailing comma) are errors. Risky entries
+    /// (loopback, a container-bridge range, anything broader than /8 or /32,
+    /// `/0` included) are accepted: [`TrustedProxies::risks`] lists them, and
+    /// [`Authenticator::new`](crate::Authenticator::new) warns about each once.
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -135,12 +245,6 @@ impl TrustedProxies {
                 entry: entry.to_owned(),
                 position: index + 1,
             })?;
-            if net.prefix_len() == 0 {
-                tracing::warn!(
-                    entry = %net,
-                    "trusted-proxy list contains {net}: any client can send identity headers and impersonate any user"
-                );
-            }
             out.networks.push(net);
         }
         out.v4 = merge(out.networks.iter().filter_map(|net| match net {
@@ -243,6 +347,47 @@ impl TrustedProxies {
     /// ```
     pub fn trusts_any_network(&self) -> bool {
         self.networks.iter().any(|net| net.prefix_len() == 0)
+    }
+
+    /// The entries that let more than a reverse proxy assert identities, each
+    /// with the reason, in the order given (an entry may have several):
+    ///
+    /// - [`ProxyRisk::Loopback`]: the entry holds a loopback address
+    ///   (`127.0.0.0/8`, `::1`). Any process on the host can connect from
+    ///   one: binding `127.0.0.2` as a source address needs no privilege.
+    /// - [`ProxyRisk::ContainerBridge`]: the entry is a range that overlaps
+    ///   `172.16.0.0/12`, where Docker puts its bridge networks. Any container
+    ///   on that network can connect from it.
+    /// - [`ProxyRisk::Broad`]: the entry is broader than /8 (IPv4) or /32
+    ///   (IPv6), `/0` included.
+    ///
+    /// [`Authenticator::new`](crate::Authenticator::new) logs each with
+    /// `tracing::warn!`; a program that wants to refuse them can check this
+    /// list. The safe set-ups are in `SECURITY.md`: tokens only, or a UNIX
+    /// socket (`@`) that only the proxy's user may open.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use organizr_auth_core::proxy::{ProxyRisk, TrustedProxies};
+    ///
+    /// let proxies = TrustedProxies::parse("127.0.0.1, 172.18.0.0/16, 172.18.0.5, 10.0.0.0/4, @")?;
+    /// let risks: Vec<_> = proxies.risks().map(|r| (r.network.to_string(), r.risk)).collect();
+    /// assert_eq!(risks, [
+    ///     ("127.0.0.1/32".to_string(), ProxyRisk::Loopback),
+    ///     ("172.18.0.0/16".to_string(), ProxyRisk::ContainerBridge),
+    ///     ("0.0.0.0/4".to_string(), ProxyRisk::Broad),
+    /// ]);
+    /// assert_eq!(TrustedProxies::parse("172.18.0.5, 192.168.1.10, @")?.risks().count(), 0);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn risks(&self) -> impl Iterator<Item = RiskyEntry> + '_ {
+        self.networks.iter().flat_map(|&network| {
+            ProxyRisk::ALL
+                .into_iter()
+                .filter(move |risk| risk.applies_to(network))
+                .map(move |risk| RiskyEntry { network, risk })
+        })
     }
 
     /// The normalised networks, in the order given (duplicates kept).
@@ -474,6 +619,71 @@ mod tests {
         assert!(list("::/0").trusts_any_network());
         assert!(list("::ffff:0:0/96").trusts_any_network());
         assert!(!list("0.0.0.0/1, 128.0.0.0/1").trusts_any_network());
+    }
+
+    /// Issue 15 finding 4: every loopback, container-bridge and broad entry
+    /// is named with its reason; a proxy's own address is not.
+    #[test]
+    fn risky_entries_are_named_with_their_reason() {
+        use ProxyRisk::*;
+        let cases: &[(&str, &[(&str, ProxyRisk)])] = &[
+            ("", &[]),
+            ("@", &[]),
+            (
+                "172.18.0.5, 192.168.1.10, 10.0.0.0/8, fd00::2, 2001:db8::/32",
+                &[],
+            ),
+            ("127.0.0.1", &[("127.0.0.1/32", Loopback)]),
+            ("127.0.0.2", &[("127.0.0.2/32", Loopback)]),
+            ("127.0.0.0/8", &[("127.0.0.0/8", Loopback)]),
+            ("::ffff:127.0.0.1", &[("127.0.0.1/32", Loopback)]),
+            ("::1", &[("::1/128", Loopback)]),
+            ("::/127", &[("::/127", Loopback)]),
+            ("172.17.0.0/16", &[("172.17.0.0/16", ContainerBridge)]),
+            ("172.16.0.0/12", &[("172.16.0.0/12", ContainerBridge)]),
+            ("172.31.255.0/24", &[("172.31.255.0/24", ContainerBridge)]),
+            ("172.0.0.0/8", &[("172.0.0.0/8", ContainerBridge)]),
+            ("172.15.0.0/16, 172.32.0.0/16", &[]),
+            ("172.18.0.2/31", &[("172.18.0.2/31", ContainerBridge)]),
+            ("172.18.0.2", &[]),
+            ("10.0.0.0/7", &[("10.0.0.0/7", Broad)]),
+            ("10.0.0.0/8", &[]),
+            ("2001:db8::/31", &[("2001:db8::/31", Broad)]),
+            ("2001:db8::/32", &[]),
+            (
+                "0.0.0.0/0",
+                &[
+                    ("0.0.0.0/0", Loopback),
+                    ("0.0.0.0/0", ContainerBridge),
+                    ("0.0.0.0/0", Broad),
+                ],
+            ),
+            ("::/0", &[("::/0", Loopback), ("::/0", Broad)]),
+            (
+                "64.0.0.0/2",
+                &[("64.0.0.0/2", Loopback), ("64.0.0.0/2", Broad)],
+            ),
+            (
+                "128.0.0.0/2",
+                &[("128.0.0.0/2", ContainerBridge), ("128.0.0.0/2", Broad)],
+            ),
+            (
+                "10.0.0.1, 127.0.0.1, 172.18.0.0/16, @",
+                &[
+                    ("127.0.0.1/32", Loopback),
+                    ("172.18.0.0/16", ContainerBridge),
+                ],
+            ),
+        ];
+        for (input, want) in cases {
+            let got: Vec<(String, ProxyRisk)> = list(input)
+                .risks()
+                .map(|r| (r.network.to_string(), r.risk))
+                .collect();
+            let want: Vec<(String, ProxyRisk)> =
+                want.iter().map(|(n, r)| ((*n).to_owned(), *r)).collect();
+            assert_eq!(got, want, "{input:?}");
+        }
     }
 
     /// Networks anywhere, or in small spaces (10/8, 2001:db8::/32 and the

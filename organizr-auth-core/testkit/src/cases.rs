@@ -610,7 +610,9 @@ pub fn cases() -> Vec<Case> {
         )
     });
     cases.extend(extractor_and_stacking_cases());
+    cases.extend(identity_header_cases());
     cases.extend(crate::proxy_only::cases());
+    cases.extend(crate::access::cases());
     cases
 }
 
@@ -946,6 +948,371 @@ fn extractor_and_stacking_cases() -> Vec<Case> {
             custom_rejection: true,
             ..base(name, config, route, untrusted_v4(), headers, expect)
         });
+    }
+    cases
+}
+
+/// Every identity family core's `sanitize` module knows, as a handler would
+/// see the name (lower case, `-`), its `_` spelling, and the spelling its
+/// sender uses: the rows of [`identity_header_cases`].
+const FAMILIES: [(&str, &str, &str); 24] = [
+    ("remote-email", "remote_email", "Remote-Email"),
+    ("remote-groups", "remote_groups", "Remote-Groups"),
+    ("remote-group", "remote_group", "Remote-Group"),
+    ("remote-name", "remote_name", "Remote-Name"),
+    ("x-organizr-user", "x_organizr_user", "X-Organizr-User"),
+    ("x-organizr-email", "x_organizr_email", "X-Organizr-Email"),
+    ("x-organizr-group", "x_organizr_group", "X-Organizr-Group"),
+    (
+        "x-authentik-username",
+        "x_authentik_username",
+        "X-authentik-username",
+    ),
+    (
+        "x-authentik-groups",
+        "x_authentik_groups",
+        "X-authentik-groups",
+    ),
+    (
+        "x-authentik-email",
+        "x_authentik_email",
+        "X-authentik-email",
+    ),
+    ("x-authentik-uid", "x_authentik_uid", "X-authentik-uid"),
+    (
+        "x-auth-request-user",
+        "x_auth_request_user",
+        "X-Auth-Request-User",
+    ),
+    (
+        "x-auth-request-email",
+        "x_auth_request_email",
+        "X-Auth-Request-Email",
+    ),
+    (
+        "x-auth-request-groups",
+        "x_auth_request_groups",
+        "X-Auth-Request-Groups",
+    ),
+    (
+        "x-auth-request-preferred-username",
+        "x_auth_request_preferred_username",
+        "X-Auth-Request-Preferred-Username",
+    ),
+    ("x-forwarded-user", "x_forwarded_user", "X-Forwarded-User"),
+    (
+        "x-forwarded-email",
+        "x_forwarded_email",
+        "X-Forwarded-Email",
+    ),
+    (
+        "x-forwarded-groups",
+        "x_forwarded_groups",
+        "X-Forwarded-Groups",
+    ),
+    (
+        "x-forwarded-preferred-username",
+        "x_forwarded_preferred_username",
+        "X-Forwarded-Preferred-Username",
+    ),
+    (
+        "x-forwarded-access-token",
+        "x_forwarded_access_token",
+        "X-Forwarded-Access-Token",
+    ),
+    ("x-webauth-user", "x_webauth_user", "X-WEBAUTH-USER"),
+    ("x-webauth-email", "x_webauth_email", "X-WEBAUTH-EMAIL"),
+    ("x-remote-user", "x_remote_user", "X-Remote-User"),
+    ("remote-user", "remote_user", "Remote-User"),
+];
+
+/// Values a trusted proxy's `Remote-User` is refused for (the request is
+/// then anonymous): with the name of the case.
+fn refused_remote_user() -> Vec<(&'static str, Vec<(&'static str, String)>)> {
+    let one = |v: &str| vec![("remote-user", v.to_owned())];
+    vec![
+        (
+            "two_values",
+            vec![
+                ("remote-user", "admin".to_owned()),
+                ("remote-user", "alice".to_owned()),
+            ],
+        ),
+        (
+            "two_spellings",
+            vec![
+                ("Remote-User", "admin".to_owned()),
+                ("remote-user", "alice".to_owned()),
+            ],
+        ),
+        ("comma", one("admin, alice")),
+        (
+            "placeholder",
+            one("{http.reverse_proxy.header.Remote-User}"),
+        ),
+        ("zero_width_space", one("admin\u{200b}")),
+        ("no_break_space", one("admin\u{a0}")),
+        ("bom", one("\u{feff}admin")),
+        ("right_to_left_override", one("\u{202e}nimda")),
+        ("ideographic_space", one("admin\u{3000}")),
+    ]
+}
+
+/// Test material: a case name made at run time lives as long as the test.
+fn leak(name: String) -> &'static str {
+    name.leak()
+}
+
+/// Identity headers × trusted or untrusted peer × accepted or refused (issue
+/// 15 finding 3): a handler sees an identity header only if the library wrote
+/// it, or it is the configured proxy header from a trusted peer *and* the
+/// library accepted it, or the application opted out for that exact name.
+fn identity_header_cases() -> Vec<Case> {
+    use ConfigKind::*;
+    let user = cookie(&token("mallory.fan", 4));
+    let base = |name, config, route, peer, headers, expect| Case {
+        name,
+        config,
+        route,
+        custom_rejection: false,
+        peer,
+        method: "GET",
+        uri: "/protected".to_owned(),
+        headers,
+        expect,
+    };
+    let anonymous = |unseen: Vec<&'static str>| Expect {
+        status: 200,
+        unseen,
+        ..Expect::default()
+    };
+    let pass = || Route::Layer(Policy::pass_through());
+    let optional = || Route::Extractor(Extractor::OptionalUser);
+    let every_spelling =
+        |(lower, underscore, sender): (&'static str, &'static str, &'static str)| {
+            vec![
+                (sender, "admin".to_owned()),
+                (underscore, "admin".to_owned()),
+                (lower, "admin".to_owned()),
+            ]
+        };
+    let mut cases = Vec::new();
+    for family in FAMILIES {
+        let (lower, underscore, _) = family;
+        // From an untrusted peer: never seen, through a pass-through layer,
+        // behind an extractor, or beside a valid token.
+        for (peer_name, peer) in [
+            ("untrusted", untrusted_v4()),
+            ("unknown_peer", Peer::Unknown),
+            ("untrusted_unix", Peer::Unix),
+        ] {
+            let config = if peer == Peer::Unix { NoUnix } else { Standard };
+            cases.push(base(
+                leak(format!("family_{underscore}_{peer_name}")),
+                config,
+                pass(),
+                peer,
+                every_spelling(family),
+                anonymous(vec![lower]),
+            ));
+        }
+        cases.push(base(
+            leak(format!("family_{underscore}_untrusted_extractor")),
+            Standard,
+            optional(),
+            untrusted_v4(),
+            every_spelling(family),
+            anonymous(vec![lower]),
+        ));
+        let mut with_token = every_spelling(family);
+        with_token.push(("cookie", user.clone()));
+        cases.push(base(
+            leak(format!("family_{underscore}_untrusted_with_token")),
+            Standard,
+            Route::Layer(Policy::require(GroupLevel::LOGGED_IN)),
+            untrusted_v4(),
+            with_token,
+            Expect {
+                status: 200,
+                user: Some("mallory.fan"),
+                level: Some(4),
+                source: Some("token"),
+                unseen: vec![lower],
+                ..Expect::default()
+            },
+        ));
+        if lower == "remote-user" {
+            continue;
+        }
+        // From a trusted proxy that sets only Remote-User: the client's other
+        // identity headers are not the proxy's, and never seen.
+        for (peer_name, peer) in [("trusted", trusted_v4()), ("trusted_unix", Peer::Unix)] {
+            let mut headers = every_spelling(family);
+            headers.push(("remote-user", "alice".to_owned()));
+            cases.push(base(
+                leak(format!(
+                    "family_{underscore}_beside_{peer_name}_remote_user"
+                )),
+                Standard,
+                pass(),
+                peer,
+                headers,
+                Expect {
+                    status: 200,
+                    user: Some("alice"),
+                    level: Some(998),
+                    source: Some("proxy"),
+                    seen: vec![("remote-user", "alice")],
+                    unseen: vec![lower],
+                    ..Expect::default()
+                },
+            ));
+        }
+    }
+
+    // A trusted proxy's refused Remote-User makes the request anonymous, and
+    // the handler never sees it (the client's copy comes first when a proxy
+    // appends), in any spelling, whatever else the proxy sent.
+    for (what, mut headers) in refused_remote_user() {
+        headers.push(("remote_user", "admin".to_owned()));
+        headers.push(("x-organizr-user", "admin".to_owned()));
+        for (route_name, route) in [("layer", pass()), ("extractor", optional())] {
+            cases.push(base(
+                leak(format!("refused_remote_user_{what}_{route_name}")),
+                Standard,
+                route,
+                trusted_v4(),
+                headers.clone(),
+                anonymous(vec!["remote-user", "x-organizr-user"]),
+            ));
+        }
+        cases.push(base(
+            leak(format!("refused_remote_user_{what}_needs_login")),
+            Standard,
+            Route::Layer(Policy::require(GroupLevel::LOGGED_IN)),
+            trusted_v4(),
+            headers,
+            Expect {
+                status: 401,
+                challenge: true,
+                ..Expect::default()
+            },
+        ));
+    }
+    // A refused group header refuses the whole request: neither header is seen.
+    cases.push(base(
+        "refused_group_header_not_seen",
+        GroupHeader,
+        pass(),
+        trusted_v4(),
+        vec![
+            ("remote-user", "alice".to_owned()),
+            ("remote-group-id", "0, 1".to_owned()),
+        ],
+        anonymous(vec!["remote-user", "remote-group-id"]),
+    ));
+
+    // An accepted Remote-User is seen exactly once, as the proxy sent it; the
+    // client's `_` spelling beside it is not.
+    for (what, route, peer) in [
+        ("layer", pass(), trusted_v4()),
+        ("extractor", optional(), trusted_v4()),
+        ("unix", pass(), Peer::Unix),
+        ("mapped", pass(), trusted_mapped()),
+        (
+            "stacked",
+            Route::Stacked {
+                outer: Policy::pass_through(),
+                inner: Policy::require(GroupLevel::LOGGED_IN),
+            },
+            trusted_v6(),
+        ),
+    ] {
+        cases.push(base(
+            leak(format!("accepted_remote_user_seen_once_{what}")),
+            Standard,
+            route,
+            peer,
+            vec![
+                ("Remote-User", "alice".to_owned()),
+                ("remote_user", "admin".to_owned()),
+                ("REMOTE_USER", "admin".to_owned()),
+            ],
+            Expect {
+                status: 200,
+                user: Some("alice"),
+                level: Some(998),
+                source: Some("proxy"),
+                seen: vec![("remote-user", "alice")],
+                unseen: vec!["remote_user"],
+                ..Expect::default()
+            },
+        ));
+    }
+    cases.push(base(
+        "accepted_group_header_seen_once",
+        GroupHeader,
+        pass(),
+        trusted_v4(),
+        vec![
+            ("remote-user", "alice".to_owned()),
+            ("Remote-Group-Id", "2".to_owned()),
+            ("remote_group_id", "0".to_owned()),
+        ],
+        Expect {
+            status: 200,
+            user: Some("alice"),
+            level: Some(2),
+            source: Some("proxy"),
+            seen: vec![("remote-user", "alice"), ("remote-group-id", "2")],
+            unseen: vec!["remote_group_id"],
+            ..Expect::default()
+        },
+    ));
+
+    // Proxy-only mode reads more headers from the proxy (e-mail, name,
+    // groups): an invisible character in any of them refuses the request,
+    // and none of them reaches the handler.
+    for (what, header, value) in [
+        ("email", "remote-email", "alice\u{200b}@example.org"),
+        ("name", "remote-name", "Alice\u{a0}Liddell"),
+        ("name_rtl", "remote-name", "\u{202e}ecilA"),
+    ] {
+        cases.push(base(
+            leak(format!("proxy_only_invisible_{what}_refused")),
+            ProxyOnly,
+            pass(),
+            trusted_v4(),
+            vec![
+                ("remote-user", "alice".to_owned()),
+                (header, value.to_owned()),
+                ("remote-groups", "admins".to_owned()),
+            ],
+            anonymous(vec!["remote-user", header, "remote-groups"]),
+        ));
+    }
+
+    // The opt-out: the one header named is seen raw, from anyone; its `_`
+    // spelling and every other identity header are still removed.
+    for (what, peer) in [("untrusted", untrusted_v4()), ("trusted", trusted_v4())] {
+        cases.push(base(
+            leak(format!("raw_header_opt_out_{what}")),
+            RawHeader,
+            pass(),
+            peer,
+            vec![
+                (RAW_HEADER, "raw@example.org".to_owned()),
+                ("x_forwarded_email", "other@example.org".to_owned()),
+                ("x-forwarded-user", "admin".to_owned()),
+                ("x-organizr-user", "admin".to_owned()),
+            ],
+            Expect {
+                status: 200,
+                seen: vec![("x-forwarded-email", "raw@example.org")],
+                unseen: vec!["x_forwarded_email", "x-forwarded-user", "x-organizr-user"],
+                ..Expect::default()
+            },
+        ));
     }
     cases
 }

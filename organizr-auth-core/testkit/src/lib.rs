@@ -23,6 +23,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod access;
 mod cases;
 mod proxy_only;
 pub use cases::cases;
@@ -88,6 +89,9 @@ pub enum ConfigKind {
     /// Standard, but the trusted list has no `@`: UNIX-socket peers are not
     /// trusted.
     NoUnix,
+    /// Standard, with [`RAW_HEADER`] let through raw
+    /// (`Config::insecure_pass_raw_header`).
+    RawHeader,
     /// Proxy-only mode, as behind Authelia: no key (tokens are not accepted),
     /// [`TRUSTED`], `Remote-User`, group names in `Remote-Groups` mapped by
     /// [`GROUP_MAP`], `Remote-Email`, `Remote-Name`; no mapped group: 998.
@@ -95,6 +99,9 @@ pub enum ConfigKind {
     /// [`ConfigKind::ProxyOnly`], refusing users in no mapped group.
     ProxyOnlyStrict,
 }
+
+/// The identity header [`ConfigKind::RawHeader`] lets reach handlers raw.
+pub const RAW_HEADER: &str = "X-Forwarded-Email";
 
 /// The group map of the proxy-only configurations.
 pub const GROUP_MAP: &str = "admins=0,power=3,family=4";
@@ -114,6 +121,7 @@ impl ConfigKind {
             ConfigKind::NoUnix => {
                 base.trusted_proxies(TrustedProxies::parse("10.0.0.2, fd00::2").unwrap())
             }
+            ConfigKind::RawHeader => base.insecure_pass_raw_header(RAW_HEADER).unwrap(),
             ConfigKind::ProxyOnly | ConfigKind::ProxyOnlyStrict => {
                 let default = if self == ConfigKind::ProxyOnlyStrict {
                     organizr_auth_core::proxy::DefaultLevel::Refuse
@@ -195,7 +203,8 @@ pub struct Case {
     pub method: &'static str,
     /// Path and query, e.g. `/protected?apikey=x`.
     pub uri: String,
-    /// Request headers, in order (a name may repeat).
+    /// Request headers, in order (a name may repeat, and may be spelled in
+    /// any case or with `_`: adapters send it as written).
     pub headers: Vec<(&'static str, String)>,
     /// What must come out.
     pub expect: Expect,
@@ -206,7 +215,7 @@ pub struct Case {
 pub const CUSTOM_REJECTION_HEADER: &str = "x-rejected-by";
 
 /// What a request meets in the app under test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     /// One middleware with this policy; the handler echoes the admission.
     Layer(Policy),
@@ -349,8 +358,8 @@ impl Case {
     /// The policy of the middleware on the route (the inner one when stacked,
     /// pass-through in front of an extractor).
     pub fn policy(&self) -> Policy {
-        match self.route {
-            Route::Layer(policy) | Route::Stacked { inner: policy, .. } => policy,
+        match &self.route {
+            Route::Layer(policy) | Route::Stacked { inner: policy, .. } => policy.clone(),
             Route::Extractor(_) => Policy::pass_through(),
         }
     }

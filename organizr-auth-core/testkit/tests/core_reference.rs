@@ -42,7 +42,11 @@ fn run(case: &Case) -> Observed {
     let auth = Arc::new(Authenticator::new(case.config()));
     let mut headers = HeaderMap::new();
     for (n, v) in &case.headers {
-        headers.append(HeaderName::from_static(n), v.parse().unwrap());
+        // As an HTTP server would: names in any case, stored lower-case.
+        headers.append(
+            HeaderName::from_bytes(n.as_bytes()).unwrap(),
+            v.parse().unwrap(),
+        );
     }
     fn head<'a>(case: &'a Case, headers: &'a mut HeaderMap) -> RequestHead<'a, HeaderMap> {
         RequestHead::new(
@@ -52,16 +56,16 @@ fn run(case: &Case) -> Observed {
             headers,
         )
     }
-    let outer = match case.route {
-        Route::Stacked { outer, .. } => outer,
-        Route::Layer(policy) => policy,
+    let outer = match &case.route {
+        Route::Stacked { outer, .. } => outer.clone(),
+        Route::Layer(policy) => policy.clone(),
         Route::Extractor(_) => Policy::pass_through(),
     };
-    let admission = match auth.admit(head(case, &mut headers), case.peer, outer, None) {
+    let admission = match auth.admit(head(case, &mut headers), case.peer, &outer, None) {
         Verdict::Allow(admission) => admission,
         Verdict::Reject(rejection) => return rejected(case, &rejection),
     };
-    let admission = match case.route {
+    let admission = match &case.route {
         Route::Stacked { inner, .. } => {
             match auth.admit(head(case, &mut headers), case.peer, inner, Some(&admission)) {
                 Verdict::Allow(admission) => admission,
