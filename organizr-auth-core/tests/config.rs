@@ -380,7 +380,7 @@ fn login_urls_a_browser_reads_as_another_host_are_refused() {
     }
     for url in ["/login", "/organizr/?next=%2F", "https://organizr.example/"] {
         assert!(
-            from(&[("ORGANIZR_HASH", HASH), ("ORGANIZR_LOGIN_URL", url)]).is_ok(),
+            from(&[("ORGANIZR_HASH", HASH), UUID, ("ORGANIZR_LOGIN_URL", url)]).is_ok(),
             "{url:?}"
         );
     }
@@ -408,6 +408,7 @@ fn header_names_with_underscores_are_refused_by_name() {
     assert!(
         from(&[
             ("ORGANIZR_HASH", HASH),
+            UUID,
             ("ORGANIZR_USER_HEADER", "Remote-User")
         ])
         .is_ok()
@@ -468,7 +469,7 @@ fn blank_keys_are_refused_naming_the_setting() {
         "{err:?}"
     );
     // A short but real key still starts (with a warning: tests/startup_warnings.rs).
-    assert!(from(&[("ORGANIZR_HASH", "abc")]).is_ok());
+    assert!(from(&[("ORGANIZR_HASH", "abc"), UUID]).is_ok());
 }
 
 #[test]

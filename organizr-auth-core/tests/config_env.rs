@@ -77,6 +77,7 @@ fn unknown_variables_warn_with_the_closest_name_and_never_their_value() {
         "unknown",
         &[
             ("ORGANIZR_HASH", KEY.into()),
+            ("ORGANIZR_UUID", "u-1".into()),
             ("ORGANIZR_TRUSTED_PROXY", "10.0.0.9-marker".into()),
             ("ORGANIZR_HSAH", "secret-marker".into()),
             ("ORGANIZR_SOMETHING_ELSE_ENTIRELY", "x".into()),
@@ -107,7 +108,13 @@ fn unknown_variables_warn_with_the_closest_name_and_never_their_value() {
     assert!(!stdout.contains("marker"), "a value was logged: {stdout}");
 
     // Nothing unknown: nothing said.
-    let stdout = run_child("known", &[("ORGANIZR_HASH", KEY.into())]);
+    let stdout = run_child(
+        "known",
+        &[
+            ("ORGANIZR_HASH", KEY.into()),
+            ("ORGANIZR_UUID", "u-1".into()),
+        ],
+    );
     assert_eq!(lines(&stdout, "OUTCOME "), ["ok"], "{stdout}");
     assert_eq!(lines(&stdout, "WARNING "), Vec::<&str>::new(), "{stdout}");
 }

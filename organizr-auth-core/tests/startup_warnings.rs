@@ -21,7 +21,11 @@ fn warnings_for(list: &str) -> Vec<String> {
     let recorder = Recorder::default();
     recorder.record(|| {
         let proxies = TrustedProxies::parse(list).unwrap();
-        Authenticator::new(Config::new(Secret::new(KEY).unwrap()).trusted_proxies(proxies))
+        Authenticator::new(
+            Config::new(Secret::new(KEY).unwrap())
+                .uuid("u-1")
+                .trusted_proxies(proxies),
+        )
     });
     recorder.warnings()
 }
@@ -93,17 +97,21 @@ fn short_keys_warn_once_without_the_key() {
         recorder.warnings()
     };
     assert_eq!(
-        warnings(Config::new(Secret::new(KEY).unwrap())),
+        warnings(Config::new(Secret::new(KEY).unwrap()).uuid("u-1")),
         Vec::<String>::new()
     );
 
-    let short = warnings(Config::new(Secret::new("abc").unwrap()));
+    let short = warnings(Config::new(Secret::new("abc").unwrap()).uuid("u-1"));
     assert_eq!(short.len(), 1, "{short:?}");
     assert!(short[0].contains("shorter than 32 bytes"), "{short:?}");
     assert!(!short[0].contains("abc"), "{short:?}");
 
     let api = organizr_auth_core::ApiKey::new("K").unwrap();
-    let one_char = warnings(Config::new(Secret::new(KEY).unwrap()).api_key(api));
+    let one_char = warnings(
+        Config::new(Secret::new(KEY).unwrap())
+            .uuid("u-1")
+            .api_key(api),
+    );
     assert_eq!(one_char.len(), 1, "{one_char:?}");
     assert!(
         one_char[0].contains("API key is shorter than 8"),

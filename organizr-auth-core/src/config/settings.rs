@@ -155,43 +155,25 @@ impl Settings {
             });
         }
         // Tokens need the uuid that names their cookie; proxy-only mode none.
+        // A missing uuid is reported last, so that a bad value given in
+        // another setting is named first.
         let uuid = match (&secret, php_uuid, self.uuid) {
-            (None, _, _) => None,
+            (None, _, _) => Ok(None),
             (Some(_), Some(from_php), _) if from_php.trim().is_empty() => {
-                return Err(ConfigError::PhpConfigWithoutUuid {
+                Err(ConfigError::PhpConfigWithoutUuid {
                     config_php: name(variables::CONFIG_PHP),
                     hash_file: name(variables::HASH_FILE),
                     uuid: name(variables::UUID),
-                });
+                })
             }
-            (Some(_), Some(from_php), _) => Some(from_php),
-            (Some(_), None, Some(given)) if given.trim().is_empty() => {
-                return Err(ConfigError::MissingUuid {
-                    uuid: name(variables::UUID),
-                });
-            }
-            (Some(_), None, Some(given)) => Some(given),
-            (Some(_), None, None) => {
-                return Err(ConfigError::MissingUuid {
-                    uuid: name(variables::UUID),
-                });
-            }
+            (Some(_), Some(from_php), _) => Ok(Some(from_php)),
+            (Some(_), None, Some(given)) if !given.trim().is_empty() => Ok(Some(given)),
+            (Some(_), None, _) => Err(ConfigError::MissingUuid {
+                uuid: name(variables::UUID),
+            }),
         };
         let mut config = Config::without_tokens();
         config.secret = secret;
-        if let Some(uuid) = uuid {
-            let valid = uuid
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
-            if !valid {
-                return Err(ConfigError::Invalid {
-                    setting: name(variables::UUID),
-                    value: uuid,
-                    reason: InvalidValue::Uuid,
-                });
-            }
-            config = config.uuid(uuid);
-        }
         let api_key = match (php_api_key, self.api_key) {
             (Some(from_php), _) => Some(from_php),
             (None, Some(text)) => {
@@ -291,6 +273,19 @@ impl Settings {
             self.db_max_stale_secs,
             naming,
         )?;
+        if let Some(uuid) = uuid? {
+            let valid = uuid
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+            if !valid {
+                return Err(ConfigError::Invalid {
+                    setting: name(variables::UUID),
+                    value: uuid,
+                    reason: InvalidValue::Uuid,
+                });
+            }
+            config = config.uuid(uuid);
+        }
         Ok(config)
     }
 }

@@ -1086,8 +1086,8 @@ fn identity_header_cases() -> Vec<Case> {
         unseen,
         ..Expect::default()
     };
-    let pass = Route::Layer(Policy::pass_through());
-    let optional = Route::Extractor(Extractor::OptionalUser);
+    let pass = || Route::Layer(Policy::pass_through());
+    let optional = || Route::Extractor(Extractor::OptionalUser);
     let every_spelling =
         |(lower, underscore, sender): (&'static str, &'static str, &'static str)| {
             vec![
@@ -1110,7 +1110,7 @@ fn identity_header_cases() -> Vec<Case> {
             cases.push(base(
                 leak(format!("family_{underscore}_{peer_name}")),
                 config,
-                pass,
+                pass(),
                 peer,
                 every_spelling(family),
                 anonymous(vec![lower]),
@@ -1119,7 +1119,7 @@ fn identity_header_cases() -> Vec<Case> {
         cases.push(base(
             leak(format!("family_{underscore}_untrusted_extractor")),
             Standard,
-            optional,
+            optional(),
             untrusted_v4(),
             every_spelling(family),
             anonymous(vec![lower]),
@@ -1154,7 +1154,7 @@ fn identity_header_cases() -> Vec<Case> {
                     "family_{underscore}_beside_{peer_name}_remote_user"
                 )),
                 Standard,
-                pass,
+                pass(),
                 peer,
                 headers,
                 Expect {
@@ -1176,7 +1176,7 @@ fn identity_header_cases() -> Vec<Case> {
     for (what, mut headers) in refused_remote_user() {
         headers.push(("remote_user", "admin".to_owned()));
         headers.push(("x-organizr-user", "admin".to_owned()));
-        for (route_name, route) in [("layer", pass), ("extractor", optional)] {
+        for (route_name, route) in [("layer", pass()), ("extractor", optional())] {
             cases.push(base(
                 leak(format!("refused_remote_user_{what}_{route_name}")),
                 Standard,
@@ -1203,7 +1203,7 @@ fn identity_header_cases() -> Vec<Case> {
     cases.push(base(
         "refused_group_header_not_seen",
         GroupHeader,
-        pass,
+        pass(),
         trusted_v4(),
         vec![
             ("remote-user", "alice".to_owned()),
@@ -1215,10 +1215,10 @@ fn identity_header_cases() -> Vec<Case> {
     // An accepted Remote-User is seen exactly once, as the proxy sent it; the
     // client's `_` spelling beside it is not.
     for (what, route, peer) in [
-        ("layer", pass, trusted_v4()),
-        ("extractor", optional, trusted_v4()),
-        ("unix", pass, Peer::Unix),
-        ("mapped", pass, trusted_mapped()),
+        ("layer", pass(), trusted_v4()),
+        ("extractor", optional(), trusted_v4()),
+        ("unix", pass(), Peer::Unix),
+        ("mapped", pass(), trusted_mapped()),
         (
             "stacked",
             Route::Stacked {
@@ -1252,7 +1252,7 @@ fn identity_header_cases() -> Vec<Case> {
     cases.push(base(
         "accepted_group_header_seen_once",
         GroupHeader,
-        pass,
+        pass(),
         trusted_v4(),
         vec![
             ("remote-user", "alice".to_owned()),
@@ -1281,7 +1281,7 @@ fn identity_header_cases() -> Vec<Case> {
         cases.push(base(
             leak(format!("proxy_only_invisible_{what}_refused")),
             ProxyOnly,
-            pass,
+            pass(),
             trusted_v4(),
             vec![
                 ("remote-user", "alice".to_owned()),
@@ -1298,7 +1298,7 @@ fn identity_header_cases() -> Vec<Case> {
         cases.push(base(
             leak(format!("raw_header_opt_out_{what}")),
             RawHeader,
-            pass,
+            pass(),
             peer,
             vec![
                 (RAW_HEADER, "raw@example.org".to_owned()),
