@@ -7,51 +7,19 @@
 //! binary do not see each other's events.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
+mod common;
 
+use std::sync::Arc;
+
+use common::Recorder;
 use http::HeaderMap;
 use organizr_auth_core::mint::TokenBuilder;
 use organizr_auth_core::{
     Authenticator, Config, GroupLevel, Peer, Policy, RequestHead, Secret, TrustedProxies, Verdict,
 };
-use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Metadata, Subscriber, span};
+use tracing::Level;
 
 const KEY: &str = "decision-logs-organizr-hash-0123456789";
-
-/// Records every event as its level and `name=value` fields.
-#[derive(Clone, Default)]
-struct Recorder(Arc<Mutex<Vec<(Level, String)>>>);
-
-struct Fields(String);
-
-impl Visit for Fields {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let _ = write!(self.0, "{}={:?} ", field.name(), value);
-    }
-}
-
-impl Subscriber for Recorder {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
-        span::Id::from_u64(1)
-    }
-    fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
-    fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let mut fields = Fields(String::new());
-        event.record(&mut fields);
-        self.0
-            .lock()
-            .unwrap()
-            .push((*event.metadata().level(), fields.0));
-    }
-    fn enter(&self, _: &span::Id) {}
-    fn exit(&self, _: &span::Id) {}
-}
 
 fn auth(uuid: &str) -> Arc<Authenticator> {
     let config = Config::new(Secret::new(KEY).unwrap())
@@ -68,8 +36,7 @@ fn logged(
     level: u16,
 ) -> Vec<(Level, String)> {
     let recorder = Recorder::default();
-    let events = Arc::clone(&recorder.0);
-    tracing::subscriber::with_default(recorder, || {
+    recorder.record(|| {
         let mut h = HeaderMap::new();
         for (n, v) in headers {
             h.append(
@@ -81,7 +48,7 @@ fn logged(
         let policy = Policy::require(GroupLevel::new(level).unwrap());
         let _ = auth.admit(head, Peer::Tcp(peer.parse().unwrap()), &policy, None);
     });
-    events.lock().unwrap().clone()
+    recorder.events()
 }
 
 #[test]
@@ -189,8 +156,7 @@ fn a_cookie_under_another_uuid_is_named() {
 fn forward_auth_logs_the_original_request() {
     let auth = auth("u1");
     let recorder = Recorder::default();
-    let events = Arc::clone(&recorder.0);
-    tracing::subscriber::with_default(recorder, || {
+    recorder.record(|| {
         let mut h = HeaderMap::new();
         h.insert(
             "x-original-uri",
@@ -205,7 +171,7 @@ fn forward_auth_logs_the_original_request() {
         );
         assert!(matches!(verdict, Verdict::Reject(_)));
     });
-    let events = events.lock().unwrap();
+    let events = recorder.events();
     let line = &events.iter().find(|(l, _)| *l == Level::INFO).unwrap().1;
     assert!(
         line.contains("method=\"DELETE\"") && line.contains("path=\"/admin/settings?tab=users\""),

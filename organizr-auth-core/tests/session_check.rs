@@ -8,9 +8,12 @@
 #![cfg(feature = "sessions")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::TempDir;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use http::HeaderMap;
 use organizr_auth_core::mint::TokenBuilder;
@@ -25,29 +28,6 @@ const SCHEMA: &str = include_str!("data/organizr-schema.sql");
 const KEY: &str = "session-check-organizr-hash-0123456789";
 const UUID: &str = "0b7e4c1a";
 const DEADLINE: Duration = Duration::from_secs(30);
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "organizr-check-{}-{name}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Organizr's side of the database: what its PHP writes.
 struct Organizr(Connection);
@@ -141,7 +121,7 @@ fn eventually(what: &str, mut done: impl FnMut() -> bool) {
 
 #[test]
 fn a_live_session_passes_with_the_users_current_row() {
-    let dir = TempDir::new("live");
+    let dir = TempDir::new("check", "live");
     let db = dir.0.join("orgdb.db");
     let organizr = Organizr::install(&db);
     organizr.user(7, "alice", "User", 4);
@@ -162,7 +142,7 @@ fn a_live_session_passes_with_the_users_current_row() {
 
 #[test]
 fn logout_revoke_demotion_rename_and_deletion_take_effect() {
-    let dir = TempDir::new("changes");
+    let dir = TempDir::new("check", "changes");
     let db = dir.0.join("orgdb.db");
     let organizr = Organizr::install(&db);
     organizr.user(1, "root", "Admin", 0);
@@ -219,7 +199,7 @@ fn logout_revoke_demotion_rename_and_deletion_take_effect() {
 
 #[test]
 fn a_locked_user_is_refused_at_every_level_until_unlocked() {
-    let dir = TempDir::new("locked");
+    let dir = TempDir::new("check", "locked");
     let db = dir.0.join("orgdb.db");
     let organizr = Organizr::install(&db);
     organizr.user(3, "kid", "User", 4);
@@ -261,7 +241,7 @@ fn a_locked_user_is_refused_at_every_level_until_unlocked() {
 
 #[test]
 fn the_signature_is_still_checked_and_a_token_needs_its_own_user_id() {
-    let dir = TempDir::new("forged");
+    let dir = TempDir::new("check", "forged");
     let db = dir.0.join("orgdb.db");
     let organizr = Organizr::install(&db);
     organizr.user(1, "root", "Admin", 0);
@@ -300,7 +280,7 @@ fn the_signature_is_still_checked_and_a_token_needs_its_own_user_id() {
 
 #[test]
 fn tab_names_are_groups() {
-    let dir = TempDir::new("tabs");
+    let dir = TempDir::new("check", "tabs");
     let db = dir.0.join("orgdb.db");
     Organizr::install(&db);
     let auth = authenticator(&db);
@@ -356,7 +336,7 @@ fn from_vars(vars: &[(&str, String)]) -> Result<Config, ConfigError> {
 
 #[test]
 fn configuration_turns_the_check_on_off_or_refuses_to_start() {
-    let dir = TempDir::new("config");
+    let dir = TempDir::new("check", "config");
     let db = dir.0.join("orgdb.db");
     Organizr::install(&db);
 

@@ -12,55 +12,24 @@
     clippy::indexing_slicing
 )]
 
-use std::fmt::Write as _;
-use std::sync::Mutex;
+mod common;
+
+use std::sync::OnceLock;
 use std::time::{Duration, Instant, SystemTime};
 
+use common::Recorder;
+
 use organizr_auth_core::session::{SessionCheck, SessionOptions, SessionStatus, SessionStore};
-use tracing::field::{Field, Visit};
-use tracing::{Event, Level, Metadata, Subscriber, span};
+use tracing::Level;
 
-static EVENTS: Mutex<Vec<(Level, String)>> = Mutex::new(Vec::new());
-
-/// Records every event as its level and `name=value` fields.
-struct Recorder;
-
-struct Fields(String);
-
-impl Visit for Fields {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        let _ = write!(self.0, "{}={:?} ", field.name(), value);
-    }
-}
-
-impl Subscriber for Recorder {
-    fn enabled(&self, _: &Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, _: &span::Attributes<'_>) -> span::Id {
-        span::Id::from_u64(1)
-    }
-    fn record(&self, _: &span::Id, _: &span::Record<'_>) {}
-    fn record_follows_from(&self, _: &span::Id, _: &span::Id) {}
-    fn event(&self, event: &Event<'_>) {
-        let mut fields = Fields(String::new());
-        event.record(&mut fields);
-        EVENTS
-            .lock()
-            .unwrap()
-            .push((*event.metadata().level(), fields.0));
-    }
-    fn enter(&self, _: &span::Id) {}
-    fn exit(&self, _: &span::Id) {}
+/// The global subscriber: the store logs from its own thread.
+fn recorder() -> &'static Recorder {
+    static RECORDER: OnceLock<Recorder> = OnceLock::new();
+    RECORDER.get_or_init(Recorder::default)
 }
 
 fn count(level: Level, containing: &str) -> usize {
-    EVENTS
-        .lock()
-        .unwrap()
-        .iter()
-        .filter(|(l, text)| *l == level && text.contains(containing))
-        .count()
+    recorder().count(level, containing)
 }
 
 fn eventually(what: &str, mut done: impl FnMut() -> bool) {
@@ -76,7 +45,7 @@ fn eventually(what: &str, mut done: impl FnMut() -> bool) {
 
 #[test]
 fn each_transition_is_logged_once_and_no_token_ever() {
-    tracing::subscriber::set_global_default(Recorder).unwrap();
+    tracing::subscriber::set_global_default(recorder().clone()).unwrap();
     let dir = std::env::temp_dir().join(format!("organizr-session-logs-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let db = dir.join("orgdb.db");
@@ -145,7 +114,7 @@ fn each_transition_is_logged_once_and_no_token_ever() {
         );
     }
 
-    let events = EVENTS.lock().unwrap();
+    let events = recorder().events();
     let error_lines = events.iter().filter(|(l, _)| *l == Level::ERROR).count();
     let outages = events
         .iter()

@@ -15,7 +15,10 @@
     clippy::indexing_slicing
 )]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::TempDir;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -37,33 +40,6 @@ const DEADLINE: Duration = Duration::from_secs(30);
 // ---------------------------------------------------------------- fixtures
 
 /// A directory of its own per test, removed at the end.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "organizr-session-{}-{name}-{}",
-            std::process::id(),
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-
-    fn path(&self, file: &str) -> PathBuf {
-        self.0.join(file)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Organizr's side: a read-write connection doing what Organizr's PHP does.
 struct Organizr {
     conn: Connection,
@@ -214,7 +190,7 @@ fn level(store: &SessionStore, token: &str, user_id: u64) -> Option<u16> {
 
 #[test]
 fn a_live_session_gives_the_users_current_row() {
-    let dir = TempDir::new("live");
+    let dir = TempDir::new("session", "live");
     let db = dir.path("orgdb.db");
     let org = Organizr::install(&db);
     org.add_user(2, "alice", 4, "User");
@@ -233,7 +209,7 @@ fn a_live_session_gives_the_users_current_row() {
 
 #[test]
 fn the_token_must_match_whole_and_belong_to_the_claimed_user() {
-    let dir = TempDir::new("whole");
+    let dir = TempDir::new("session", "whole");
     let db = dir.path("orgdb.db");
     let org = Organizr::install(&db);
     org.add_user(2, "alice", 4, "User");
@@ -269,7 +245,7 @@ fn the_token_must_match_whole_and_belong_to_the_claimed_user() {
 
 #[test]
 fn expired_rows_are_dropped_at_load_and_at_check_time() {
-    let dir = TempDir::new("expiry");
+    let dir = TempDir::new("session", "expiry");
     let db = dir.path("orgdb.db");
     let org = Organizr::install(&db);
     org.add_user(2, "alice", 4, "User");
@@ -301,7 +277,7 @@ fn expired_rows_are_dropped_at_load_and_at_check_time() {
 
 #[test]
 fn logins_logouts_and_revocations_are_seen_after_a_reload() {
-    let dir = TempDir::new("logout");
+    let dir = TempDir::new("session", "logout");
     let db = dir.path("orgdb.db");
     let org = Organizr::install(&db);
     org.add_user(2, "alice", 4, "User");
@@ -330,7 +306,7 @@ fn logins_logouts_and_revocations_are_seen_after_a_reload() {
 
 #[test]
 fn a_locked_user_is_refused_until_unlocked() {
-    let dir = TempDir::new("lock");
+    let dir = TempDir::new("session", "lock");
     let db = dir.path("orgdb.db");
     let org = Organizr::install(&db);
     org.add_user(2, "alice", 4, "User");
@@ -354,7 +330,7 @@ fn a_locked_user_is_refused_until_unlocked() {
 
 #[test]
 fn group_changes_apply_to_live_sessions() {
-    let dir = TempDir::new("group");
+    let dir = TempDir::new("session", "group");
     let db = dir.path("orgdb.db");
     let org = Organizr::install(&db);
     org.add_user(2, "alice", 4, "User");
@@ -377,7 +353,7 @@ fn group_changes_apply_to_live_sessions() {
 
 #[test]
 fn a_deleted_user_has_no_session() {
-    let dir = TempDir::new("deleted");
+    let dir = TempDir::new("session", "deleted");
     let db = dir.path("orgdb.db");
     let org = Organizr::install(&db);
     org.add_user(2, "alice", 4, "User");
@@ -402,7 +378,7 @@ fn a_deleted_user_has_no_session() {
 
 #[test]
 fn a_user_row_without_a_valid_level_has_no_session() {
-    let dir = TempDir::new("level");
+    let dir = TempDir::new("session", "level");
     let db = dir.path("orgdb.db");
     let org = Organizr::install(&db);
     org.add_user(2, "big", 1000, "Nope");
@@ -431,7 +407,7 @@ fn a_user_row_without_a_valid_level_has_no_session() {
 
 #[test]
 fn tab_names_give_organizrs_first_match() {
-    let dir = TempDir::new("tabs");
+    let dir = TempDir::new("session", "tabs");
     let db = dir.path("orgdb.db");
     let org = Organizr::install(&db);
     org.sql(
@@ -465,7 +441,7 @@ fn tab_names_give_organizrs_first_match() {
 
 #[test]
 fn debug_shows_the_path_and_status_and_no_rows() {
-    let dir = TempDir::new("debug");
+    let dir = TempDir::new("session", "debug");
     let db = dir.path("orgdb.db");
     let org = Organizr::install(&db);
     org.add_user(2, "alice", 4, "User");
@@ -484,7 +460,7 @@ fn debug_shows_the_path_and_status_and_no_rows() {
 
 #[test]
 fn start_up_errors_name_the_path_and_create_nothing() {
-    let dir = TempDir::new("startup");
+    let dir = TempDir::new("session", "startup");
     let missing = dir.path("missing.db");
     let err = SessionStore::open(&missing, SessionOptions::new()).unwrap_err();
     assert!(matches!(err, SessionError::Unreachable { .. }), "{err:?}");
@@ -520,7 +496,7 @@ fn start_up_errors_name_the_path_and_create_nothing() {
 
 #[test]
 fn reading_leaves_no_files_behind() {
-    let dir = TempDir::new("readonly");
+    let dir = TempDir::new("session", "readonly");
     let db = dir.path("orgdb.db");
     let org = Organizr::install(&db);
     org.add_user(2, "alice", 4, "User");
@@ -543,7 +519,7 @@ fn reading_leaves_no_files_behind() {
 fn a_wal_mode_database_is_followed_too() {
     // Organizr offers WAL mode in its settings. Commits then go to the -wal file
     // and leave the database file alone: only `PRAGMA data_version` sees them.
-    let dir = TempDir::new("wal");
+    let dir = TempDir::new("session", "wal");
     let db = dir.path("orgdb.db");
     let org = Organizr::install(&db);
     org.sql("PRAGMA journal_mode = WAL");
@@ -641,7 +617,7 @@ struct Broken {
 /// keep answering from its snapshot for the whole fault), `strict` with a
 /// short one (it must fail closed, and come back by itself).
 fn fault_case(fault: Fault) {
-    let dir = TempDir::new(&format!("{fault:?}"));
+    let dir = TempDir::new("session", &format!("{fault:?}"));
     let db = dir.path("orgdb.db");
     let org = Organizr::install(&db);
     org.add_user(2, "alice", 4, "User");
@@ -722,7 +698,7 @@ fn fault_database_locked_past_the_busy_timeout() {
 
 #[test]
 fn a_zero_stale_window_fails_closed_at_the_first_failed_read() {
-    let dir = TempDir::new("zero");
+    let dir = TempDir::new("session", "zero");
     let db = dir.path("orgdb.db");
     let org = Organizr::install(&db);
     org.add_user(2, "alice", 4, "User");
@@ -764,7 +740,7 @@ fn concurrent_writes_never_give_a_torn_snapshot_in_wal_mode() {
 }
 
 fn concurrent_case(wal: bool) {
-    let dir = TempDir::new(if wal { "concurrent-wal" } else { "concurrent" });
+    let dir = TempDir::new("session", if wal { "concurrent-wal" } else { "concurrent" });
     let db = dir.path("orgdb.db");
     let org = Organizr::install(&db);
     if wal {

@@ -10,9 +10,12 @@
 #![cfg(all(feature = "sessions", feature = "mint"))]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::TempDir;
+use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use http::HeaderMap;
 use organizr_auth_core::mint::TokenBuilder;
@@ -27,29 +30,6 @@ const SCHEMA: &str = include_str!("data/organizr-schema.sql");
 const KEY: &str = "token-cache-organizr-hash-0123456789abcdef";
 const UUID: &str = "0b7e4c1a";
 const DEADLINE: Duration = Duration::from_secs(30);
-
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let dir = std::env::temp_dir().join(format!(
-            "organizr-token-cache-{}-{name}-{nanos}",
-            std::process::id()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// Organizr's database with alice (id 2, User) logged in with `token`.
 fn organizr(path: &Path, token: &str) -> Connection {
@@ -129,7 +109,7 @@ fn cached(auth: &Arc<Authenticator>, token: &str) {
 
 #[test]
 fn a_revoked_session_is_refused_on_a_cache_hit() {
-    let dir = TempDir::new("revoked");
+    let dir = TempDir::new("token-cache", "revoked");
     let db = dir.0.join("orgdb.db");
     let token = alice();
     let conn = organizr(&db, &token);
@@ -152,7 +132,7 @@ fn a_revoked_session_is_refused_on_a_cache_hit() {
 
 #[test]
 fn a_locked_user_is_refused_on_a_cache_hit_at_every_level() {
-    let dir = TempDir::new("locked");
+    let dir = TempDir::new("token-cache", "locked");
     let db = dir.0.join("orgdb.db");
     let token = alice();
     let conn = organizr(&db, &token);
@@ -177,7 +157,7 @@ fn a_locked_user_is_refused_on_a_cache_hit_at_every_level() {
 
 #[test]
 fn a_changed_user_row_shows_on_a_cache_hit() {
-    let dir = TempDir::new("demoted");
+    let dir = TempDir::new("token-cache", "demoted");
     let db = dir.0.join("orgdb.db");
     let token = alice();
     let conn = organizr(&db, &token);
@@ -218,7 +198,7 @@ fn a_changed_user_row_shows_on_a_cache_hit() {
 
 #[test]
 fn an_unreadable_database_fails_closed_on_a_cache_hit() {
-    let dir = TempDir::new("unreadable");
+    let dir = TempDir::new("token-cache", "unreadable");
     let db = dir.0.join("orgdb.db");
     let token = alice();
     let conn = organizr(&db, &token);
@@ -239,7 +219,7 @@ fn an_unreadable_database_fails_closed_on_a_cache_hit() {
 
 #[test]
 fn a_token_refused_by_the_session_check_never_enters() {
-    let dir = TempDir::new("never");
+    let dir = TempDir::new("token-cache", "never");
     let db = dir.0.join("orgdb.db");
     let token = alice();
     let conn = organizr(&db, &token);

@@ -2,13 +2,16 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Metadata, Subscriber, span};
 
-/// Records every event as its level and its fields (`message` first), for
-/// use with `tracing::subscriber::with_default` on the test's own thread.
+/// Records every event as its level and its `name=value` fields (`message`
+/// first), on the test's own thread ([`Recorder::record`]) or, for logs from
+/// other threads, as the global subscriber.
 #[derive(Clone, Default)]
 pub struct Recorder {
     events: Arc<Mutex<Vec<(Level, String)>>>,
@@ -18,6 +21,21 @@ impl Recorder {
     /// Runs `f` with this recorder as the thread's subscriber.
     pub fn record<R>(&self, f: impl FnOnce() -> R) -> R {
         tracing::subscriber::with_default(self.clone(), f)
+    }
+
+    /// Every recorded event, in order.
+    pub fn events(&self) -> Vec<(Level, String)> {
+        self.events.lock().unwrap().clone()
+    }
+
+    /// How many events at `level` contain `text`.
+    pub fn count(&self, level: Level, text: &str) -> usize {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(l, t)| *l == level && t.contains(text))
+            .count()
     }
 
     /// The recorded warnings, as text.
@@ -36,11 +54,7 @@ struct Fields(String);
 
 impl Visit for Fields {
     fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(self.0, "{value:?} ");
-        } else {
-            let _ = write!(self.0, "{}={:?} ", field.name(), value);
-        }
+        let _ = write!(self.0, "{}={:?} ", field.name(), value);
     }
 }
 
@@ -63,4 +77,34 @@ impl Subscriber for Recorder {
     }
     fn enter(&self, _: &span::Id) {}
     fn exit(&self, _: &span::Id) {}
+}
+
+/// A fresh directory under the system's temporary one, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// `organizr-<tag>-<pid>-<name>-<nanos>`: unique per test and per run.
+    pub fn new(tag: &str, name: &str) -> Self {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let dir = std::env::temp_dir().join(format!(
+            "organizr-{tag}-{}-{name}-{nanos}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    /// `file` inside it.
+    pub fn path(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
