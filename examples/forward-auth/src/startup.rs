@@ -141,6 +141,7 @@ pub fn log_settings(auth: &Authenticator, key: &str, settings: &Settings) {
         leeway_secs = auth.validator().map(|v| v.leeway().as_secs()),
         bearer = auth.accepts_bearer(),
         session_check = auth.checks_sessions(),
+        token_cache = auth.token_cache().capacity(),
         real_ip_from = shown(settings.real_ip.from().to_string()),
         real_ip_header = %settings.real_ip.header(),
         login_redirect = settings.redirect.as_ref().map_or_else(

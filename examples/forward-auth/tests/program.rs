@@ -310,6 +310,7 @@ fn the_start_up_block_says_what_is_checked_and_never_the_key() {
         ("ORGANIZR_LOGIN_URL", "https://organizr.example.org/"),
         ("ORGANIZR_REDIRECT_HOSTS", "*.example.org"),
         ("ORGANIZR_FORWARD_AUTH_STATUS", "organizr"),
+        ("ORGANIZR_TOKEN_CACHE", "64"),
         ("ORGANIZR_LISTEN", "127.0.0.1:0"),
     ]);
     let block = log
@@ -324,6 +325,7 @@ fn the_start_up_block_says_what_is_checked_and_never_the_key() {
         "bearer=false",
         "tokens=true",
         "session_check=false",
+        "token_cache=64",
         "real_ip_from=\"10.0.0.1/32\"",
         "real_ip_header=X-Forwarded-For",
         "login_redirect=\"https://organizr.example.org/ for *.example.org\"",
