@@ -30,12 +30,19 @@
 # Usage: benches/load.sh                       (builds the two programs first)
 #        BIN=/path/to/dir benches/load.sh      (forward-auth and mint-token from
 #                                               there, e.g. an older build)
-# Environment: DURATION (8s), THREADS (1), CONNECTIONS (32), PORT (19090),
-# SERVER_CPU (0), WRK_CPU (1), MODES ("off on"), MAX_WAIT (1800), LABEL.
+# Environment: DURATION (8s), ROUNDS (3), THREADS (1), CONNECTIONS (32),
+# PORT (19090), SERVER_CPU (0), WRK_CPU (1), MODES ("off on"), MAX_WAIT (1800),
+# LABEL.
+#
+# Each mode runs the four rows ROUNDS times, interleaved (healthz, guest,
+# refused, cookie, healthz, ...), so that a drift in the machine's speed
+# touches every row alike; the summary gives each row's median over the
+# rounds, and the ratios are of those medians.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-8s}
+ROUNDS=${ROUNDS:-3}
 THREADS=${THREADS:-1}
 CONNECTIONS=${CONNECTIONS:-32}
 PORT=${PORT:-19090}
@@ -95,7 +102,13 @@ machine_busy_percent() { # over 2 s
     read -r b1 t1 < <(busy_ticks)
     awk -v b=$((b1 - b0)) -v t=$((t1 - t0)) 'BEGIN { printf "%d", (t > 0 ? 100 * b / t : 0) }'
 }
-builders() { pgrep -c -x 'cargo|rustc|rustdoc|cc1|cc1plus|ld|cargo-clippy' || true; }
+builders() { # compilers and linkers running now (pgrep -x takes names of at most 15 characters)
+    local n=0 name
+    for name in cargo rustc rustdoc cc1 cc1plus ld cargo-clippy clippy-driver; do
+        n=$((n + $(pgrep -c -x "$name" || true)))
+    done
+    echo "$n"
+}
 waited=0
 quiet=no
 while [ "$waited" -lt "$MAX_WAIT" ]; do
@@ -164,6 +177,15 @@ cpu_ticks() { # "busy total" of one core
     awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= NF; i++) t += $i; print t - $5 - $6, t }' /proc/stat
 }
 
+column_median() { # the median of the numbers on stdin
+    sort -g | awk '{ v[NR] = $1 } END { m = int((NR + 1) / 2); print (NR % 2 ? v[m] : (v[m] + v[m + 1]) / 2) }'
+}
+median() { # lines "rps us" on stdin: the median of each column
+    local lines
+    lines=$(cat)
+    echo "$(cut -d' ' -f1 <<<"$lines" | column_median) $(cut -d' ' -f2 <<<"$lines" | column_median)"
+}
+
 # run NAME EXPECT HEADER PATH [THREADS CONNECTIONS]: prints one table row.
 # EXPECT: 2xx (no other answer allowed) or 401 (every answer a non-2xx).
 run() {
@@ -221,18 +243,38 @@ for mode in $MODES; do
     echo
     echo "### session check $mode"
     echo
+    echo "Every run ($ROUNDS rounds):"
+    echo
     echo "| request | wrk | requests/s | server CPU per request (µs) | server core busy | wrk core busy | non-2xx |"
     echo "|---|---|---|---|---|---|---|"
-    run "healthz_$mode" 2xx "$WITH_TOKEN" /healthz
-    run "guest_$mode" 2xx "$WITHOUT_TOKEN" /api/v2/auth/999
-    run "refused_$mode" 401 "$WITHOUT_TOKEN" /api/v2/auth/998
-    run "cookie_$mode" 2xx "$WITH_TOKEN" /api/v2/auth/998
+    for round in $(seq "$ROUNDS"); do
+        run "healthz_${mode}_$round" 2xx "$WITH_TOKEN" /healthz
+        run "guest_${mode}_$round" 2xx "$WITHOUT_TOKEN" /api/v2/auth/999
+        run "refused_${mode}_$round" 401 "$WITHOUT_TOKEN" /api/v2/auth/998
+        run "cookie_${mode}_$round" 2xx "$WITH_TOKEN" /api/v2/auth/998
+    done
     if [ "$mode" = "${MODES%% *}" ]; then
+        # The server's ceiling: more connections and a second wrk thread must
+        # not raise /healthz's rate.
         run "healthz_${mode}_2x" 2xx "$WITH_TOKEN" /healthz 1 $((2 * CONNECTIONS))
         run "healthz_${mode}_4x" 2xx "$WITH_TOKEN" /healthz 2 $((4 * CONNECTIONS))
     fi
-    read -r h_rps h_us <"$WORK/healthz_$mode.num"
-    read -r c_rps c_us <"$WORK/cookie_$mode.num"
+    echo
+    echo "Medians over the rounds:"
+    echo
+    echo "| request | requests/s | server CPU per request (µs) | vs /healthz (requests/s) | vs /healthz (CPU per request) |"
+    echo "|---|---|---|---|---|"
+    for row in healthz guest refused cookie; do
+        cat "$WORK/${row}_${mode}"_[0-9]*.num | median >"$WORK/$row.median"
+    done
+    read -r h_rps h_us <"$WORK/healthz.median"
+    for row in healthz guest refused cookie; do
+        read -r rps us <"$WORK/$row.median"
+        awk -v row="$row" -v r="$rps" -v u="$us" -v hr="$h_rps" -v hu="$h_us" 'BEGIN {
+            printf "| %s | %.0f | %.2f | %.3f | %.3f |\n", row, r, u, r / hr, hu / u
+        }'
+    done
+    read -r c_rps c_us <"$WORK/cookie.median"
     echo
     awk -v hr="$h_rps" -v hu="$h_us" -v cr="$c_rps" -v cu="$c_us" -v mode="$mode" 'BEGIN {
         r1 = cr / hr; r2 = hu / cu

@@ -12,7 +12,10 @@
 //!   (`OrganizrAuth`, level 4 required, the peer from `TestRequest::peer_addr`).
 //!
 //! `*_anonymous_401` sends the same request without the token (refused by the
-//! adapter before the handler). The reverse proxy is the peer (trusted, no
+//! adapter before the handler). `*_sessions` is `with_layer` /
+//! `with_middleware` with Organizr's session check on: an Organizr-schema
+//! SQLite database holds the token's session, and every request is checked
+//! against its snapshot. The reverse proxy is the peer (trusted, no
 //! `Remote-User`), as behind Traefik or nginx.
 //!
 //! Each iteration builds its request inside the timed section, the same way in
@@ -36,7 +39,8 @@ use criterion::{criterion_group, criterion_main};
 use http::{HeaderMap, Request, StatusCode};
 use organizr_auth_actix::OrganizrAuth;
 use organizr_auth_benches as fx;
-use organizr_auth_core::{GroupLevel, Peer};
+use organizr_auth_core::session::{SessionOptions, SessionStore};
+use organizr_auth_core::{Authenticator, Config, GroupLevel, Peer, TokenValidator};
 use tower::ServiceExt;
 
 fn proxy_addr() -> SocketAddr {
@@ -55,6 +59,52 @@ fn axum_request(headers: &HeaderMap) -> Request<Body> {
     req
 }
 
+const SCHEMA: &str = include_str!("../../organizr-auth-core/tests/data/organizr-schema.sql");
+
+/// [`fx::authenticator`] with Organizr's session check on: a fresh database
+/// in `dir` holding the realistic token's session and its user.
+fn authenticator_with_sessions(dir: &std::path::Path) -> Authenticator {
+    std::fs::create_dir_all(dir).unwrap();
+    let path = dir.join("orgdb.db");
+    let _ = std::fs::remove_file(&path);
+    let token = fx::realistic_token();
+    let claims = TokenValidator::new(&fx::secret()).validate(&token).unwrap();
+    let user_id = i64::try_from(claims.user_id.unwrap()).unwrap();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(SCHEMA).unwrap();
+    conn.execute(
+        "INSERT INTO users (id, username, email, `group`, group_id, locked) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+        rusqlite::params![
+            user_id,
+            claims.username,
+            claims.email,
+            claims.group,
+            claims.group_id.get()
+        ],
+    )
+    .unwrap();
+    conn.execute(
+        "INSERT INTO tokens (token, user_id, browser, ip, created, expires) VALUES (?1, ?2, 'Mozilla/5.0', '10.0.0.1', '2026-12-01 10:00:00', '2099-12-31 12:00:00')",
+        rusqlite::params![token, user_id],
+    )
+    .unwrap();
+    let store = SessionStore::open(&path, SessionOptions::new()).unwrap();
+    let proxies = fx::TRUSTED_PROXIES.parse().unwrap();
+    let config = Config::new(fx::secret())
+        .uuid(fx::uuid())
+        .trusted_proxies(proxies)
+        .user_header("Remote-User")
+        .unwrap()
+        .session_store(store);
+    let auth = Authenticator::new(config);
+    assert!(auth.checks_sessions());
+    auth
+}
+
+fn bench_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("organizr-bench-adapters-{}", std::process::id()))
+}
+
 fn axum(c: &mut criterion::Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -64,6 +114,10 @@ fn axum(c: &mut criterion::Criterion) {
     let layered: Router = Router::new()
         .route("/", get(|| async { "ok" }))
         .layer(organizr_auth_tower::OrganizrAuth::new(auth).require(GroupLevel::USER));
+    let sessions = Arc::new(authenticator_with_sessions(&bench_dir().join("axum")));
+    let with_sessions: Router = Router::new()
+        .route("/", get(|| async { "ok" }))
+        .layer(organizr_auth_tower::OrganizrAuth::new(sessions).require(GroupLevel::USER));
     let with_token = fx::request_headers(Some(&fx::realistic_token()), &[]);
     let without = fx::request_headers(None, &[]);
 
@@ -75,12 +129,14 @@ fn axum(c: &mut criterion::Criterion) {
     assert_eq!(status(&plain, &with_token), StatusCode::OK);
     assert_eq!(status(&layered, &with_token), StatusCode::OK);
     assert_eq!(status(&layered, &without), StatusCode::UNAUTHORIZED);
+    assert_eq!(status(&with_sessions, &with_token), StatusCode::OK);
 
     let mut g = c.benchmark_group("adapters/axum");
     for (name, app, headers) in [
         ("plain", &plain, &with_token),
         ("with_layer", &layered, &with_token),
         ("with_layer_anonymous_401", &layered, &without),
+        ("with_layer_sessions", &with_sessions, &with_token),
     ] {
         g.bench_function(name, |b| {
             b.iter(|| rt.block_on(app.clone().oneshot(axum_request(headers))))
@@ -109,6 +165,12 @@ fn actix(c: &mut criterion::Criterion) {
             .wrap(OrganizrAuth::new(auth).require(GroupLevel::USER))
             .route("/", web::get().to(handler)),
     ));
+    let sessions = Arc::new(authenticator_with_sessions(&bench_dir().join("actix")));
+    let wrapped_sessions = sys.block_on(test::init_service(
+        App::new()
+            .wrap(OrganizrAuth::new(sessions).require(GroupLevel::USER))
+            .route("/", web::get().to(handler)),
+    ));
     let with_token = fx::request_headers(Some(&fx::realistic_token()), &[]);
     let without = fx::request_headers(None, &[]);
 
@@ -133,6 +195,13 @@ fn actix(c: &mut criterion::Criterion) {
         ))
         .status();
     assert_eq!(refused.as_u16(), 401);
+    let ok_sessions = sys
+        .block_on(test::call_service(
+            &wrapped_sessions,
+            actix_request(&with_token).to_request(),
+        ))
+        .status();
+    assert_eq!(ok_sessions.as_u16(), 200);
 
     let mut g = c.benchmark_group("adapters/actix");
     g.bench_function("plain", |b| {
@@ -159,7 +228,16 @@ fn actix(c: &mut criterion::Criterion) {
             ))
         })
     });
+    g.bench_function("with_middleware_sessions", |b| {
+        b.iter(|| {
+            sys.block_on(test::call_service(
+                &wrapped_sessions,
+                actix_request(&with_token).to_request(),
+            ))
+        })
+    });
     g.finish();
+    let _ = std::fs::remove_dir_all(bench_dir());
 }
 
 criterion_group! {

@@ -15,6 +15,9 @@
 //!   sends no `Remote-User`);
 //! - `proxy_header`: `Remote-User: alice` from the trusted proxy, no token;
 //! - `anonymous`: no token, untrusted peer;
+//! - `token_untrusted_peer_cache_off`: the first case with the cache of
+//!   verified tokens off (`token_cache(0)`): every request checks the token in
+//!   full, as a token the cache has not seen yet (a miss) does;
 //! - `process/*` runs those four with `Policy::pass_through()`, and also
 //!   `require_user` (level 4 required), `downstream_headers`
 //!   (the `X-Organizr-*` headers written onto the request), `spoofed_header`
@@ -102,6 +105,17 @@ fn resolve(c: &mut criterion::Criterion) {
             b.iter(|| auth.resolve(black_box(&case.headers), None, &case.peer))
         });
     }
+    let uncached = Authenticator::new(fx::config().token_cache(0).expect("0 turns it off"));
+    assert!(!uncached.token_cache().is_enabled());
+    let headers = fx::request_headers(Some(&token), &[]);
+    let peer = fx::client_peer();
+    assert_eq!(
+        username(&uncached.resolve(&headers, None, &peer)),
+        Some("root")
+    );
+    g.bench_function("token_untrusted_peer_cache_off", |b| {
+        b.iter(|| uncached.resolve(black_box(&headers), None, &peer))
+    });
     g.finish();
 }
 

@@ -130,13 +130,17 @@ pub fn client_peer() -> Peer {
 /// The authenticator of a typical deployment: the instance's uuid and key,
 /// [`TRUSTED_PROXIES`], `Remote-User`, bearer tokens accepted.
 pub fn authenticator() -> Authenticator {
+    Authenticator::new(config())
+}
+
+/// The [`Config`] of [`authenticator`] (the token cache at its default size).
+pub fn config() -> Config {
     let proxies: TrustedProxies = TRUSTED_PROXIES.parse().expect("valid proxy list");
-    let config = Config::new(secret())
+    Config::new(secret())
         .uuid(uuid())
         .trusted_proxies(proxies)
         .user_header("Remote-User")
-        .expect("valid header name");
-    Authenticator::new(config)
+        .expect("valid header name")
 }
 
 /// The ten cookies a home-lab browser sends besides Organizr's token.
