@@ -40,7 +40,7 @@ note "building the targets (sanitizer build, 30 min limit)"
 if ! timeout 1800 cargo fuzz build --fuzz-dir "$FUZZ_DIR" >/tmp/fuzz-smoke-build.log 2>&1; then
     tail -n 30 /tmp/fuzz-smoke-build.log
     note "NOTE: the fuzz build failed (above; full log /tmp/fuzz-smoke-build.log); fuzz smoke skipped."
-    note "      core's tests/fuzz_replay.rs still runs every check on the stable toolchain."
+    note "      fuzz/checks/tests/replay.rs still runs every check on the stable toolchain."
     exit 0
 fi
 

@@ -263,11 +263,13 @@ impl Poller {
             }
             Err(error) => {
                 health.failed(started);
-                let error = chain(&error);
+                // Recorded as an error value: subscribers write its causes
+                // too (tracing-subscriber's `error.sources`).
+                let error: &dyn std::error::Error = &error;
                 if self.logged == Logged::Fresh {
                     tracing::error!(
                         path = %self.path.display(),
-                        error = %error,
+                        error,
                         "session database unreadable: answering from the last snapshot for at most {:?}, then refusing every session",
                         self.options.stale_window()
                     );
@@ -275,7 +277,7 @@ impl Poller {
                 } else {
                     tracing::debug!(
                         path = %self.path.display(),
-                        error = %error,
+                        error,
                         "session database still unreadable"
                     );
                 }
@@ -323,18 +325,6 @@ fn open(path: &Path, options: &SessionOptions) -> Result<Connection, SessionErro
     conn.pragma_update(None, "query_only", true)
         .map_err(|e| SessionError::open(path, e))?;
     Ok(conn)
-}
-
-/// The error and its causes on one line, for a log field.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut out = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        out.push_str(": ");
-        out.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    out
 }
 
 /// The thread's body: poll every `refresh` (waking earlier when a stale
