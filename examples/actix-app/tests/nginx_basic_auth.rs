@@ -32,7 +32,7 @@
 //! users' file, and what nginx and this app's settings answer. The checks
 //! themselves, the app launcher and the HTTP client are shared with
 //! `axum-app/tests/caddy_basic_auth.rs` (the same for axum-app behind Caddy):
-//! they live in `examples/proxy-e2e` (`organizr_auth_proxy_e2e`).
+//! they live in `examples/apps-e2e` (`organizr_auth_apps_e2e`).
 
 #![allow(
     clippy::unwrap_used,
@@ -50,7 +50,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::SystemTime;
 
-use organizr_auth_proxy_e2e::{
+use organizr_auth_apps_e2e::{
     App, PROXY_ADDRESS, Passwords, Proxy, Report, Server, Unmapped, Want, WorkDir,
     check_proxy_only, free_port, passwords, skip, tool,
 };

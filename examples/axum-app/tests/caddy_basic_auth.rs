@@ -25,7 +25,7 @@
 //! password hashes, and what Caddy and this app's settings answer. The checks
 //! themselves, the app launcher and the HTTP client are shared with
 //! `actix-app/tests/nginx_basic_auth.rs` (the same for actix-app behind
-//! nginx): they live in `examples/proxy-e2e` (`organizr_auth_proxy_e2e`).
+//! nginx): they live in `examples/apps-e2e` (`organizr_auth_apps_e2e`).
 
 #![allow(
     clippy::unwrap_used,
@@ -42,7 +42,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use organizr_auth_proxy_e2e::{
+use organizr_auth_apps_e2e::{
     App, PROXY_ADDRESS, Passwords, Proxy, Report, Server, USERS, Unmapped, Want, WorkDir,
     check_proxy_only, free_port, passwords, skip, tool,
 };

@@ -81,13 +81,38 @@ impl Running {
     }
 
     /// Its exit status, if it has exited.
-    fn exited(&mut self) -> Option<ExitStatus> {
+    pub(crate) fn exited(&mut self) -> Option<ExitStatus> {
         self.0.try_wait().unwrap()
+    }
+
+    /// Sends SIGTERM and waits for the exit: a failure if it does not come
+    /// within [`DEADLINE`]. `name` is the program's, for the message.
+    pub(crate) fn stop(&mut self, name: &str) -> ExitStatus {
+        let pid = self.0.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let deadline = Instant::now() + DEADLINE;
+        loop {
+            if let Some(status) = self.exited() {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "{name} did not stop on SIGTERM");
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
+        // Already reaped ([`Running::stop`]): its pid may be another's now.
+        if matches!(self.0.try_wait(), Ok(Some(_))) {
+            return;
+        }
         let pid = self.0.id().to_string();
         let termed = Command::new("kill")
             .args(["-TERM", &pid])

@@ -1,5 +1,13 @@
-//! The end-to-end harness of the example apps behind a real proxy's basic
-//! auth, without Organizr: test material, not published.
+//! The two example apps' end-to-end tests, without Organizr: test material,
+//! not published. Two tables, each run against both apps' real binaries:
+//!
+//! - [`routes`]: the app with a key, over TCP, a dual-stack listener and a
+//!   UNIX socket: every route, the refusals, the command line and start-up
+//!   errors, and which peers may assert `Remote-User`. Each app's
+//!   `tests/routes.rs` names its [`routes::Program`] and expands
+//!   [`routes_tests!`] to the table's tests.
+//! - [`check_proxy_only`]: the app in proxy-only mode behind a real proxy's
+//!   basic auth.
 //!
 //! `actix-app/tests/nginx_basic_auth.rs` (nginx `auth_basic`) and
 //! `axum-app/tests/caddy_basic_auth.rs` (Caddy `basicauth`) each run their
@@ -38,6 +46,7 @@ mod checks;
 mod http;
 mod process;
 mod report;
+pub mod routes;
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
@@ -73,3 +82,46 @@ pub const PUBLIC_BODY: &str = "public: anyone may read this\n";
 /// How long a program may take to start or to answer; never a measure of
 /// speed.
 pub const DEADLINE: Duration = Duration::from_secs(60);
+
+/// One `#[test]` per function of [`routes`], named alike, each running it
+/// against `$program`, a [`routes::Program`]: an app's `tests/routes.rs` is
+/// its program and this.
+///
+/// ```text
+/// const PROGRAM: Program = Program {
+///     path: env!("CARGO_BIN_EXE_axum-app"),
+///     name: "axum-app",
+///     version: env!("CARGO_PKG_VERSION"),
+/// };
+/// organizr_auth_apps_e2e::routes_tests!(PROGRAM);
+/// ```
+#[macro_export]
+macro_rules! routes_tests {
+    ($program:expr) => {
+        $crate::routes_tests!(
+            @each $program;
+            public_is_open,
+            me_needs_a_login,
+            admin_needs_level_0,
+            level_n_needs_level_n,
+            level_999_admits_anonymous_requests,
+            bad_levels_are_400,
+            browsers_are_sent_to_the_login_url_when_one_is_set,
+            remote_user_counts_only_from_the_trusted_proxy,
+            a_unix_socket_peer_is_trusted_as_at_and_the_file_is_removed_on_stop,
+            spoofed_identity_headers_never_reach_the_handler,
+            echo_headers_keeps_every_value,
+            command_line_and_start_up_errors,
+            a_unix_socket_gets_its_mode_and_group,
+            the_start_up_block_and_json_logs,
+        );
+    };
+    (@each $program:expr; $($test:ident,)*) => {
+        $(
+            #[test]
+            fn $test() {
+                $crate::routes::$test(&$program);
+            }
+        )*
+    };
+}

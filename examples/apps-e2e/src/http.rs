@@ -52,25 +52,40 @@ impl Req {
 
     /// Sends it on its own connection (`Connection: close`), reads to the end.
     pub fn send(&self) -> io::Result<Answer> {
-        use socket2::{Domain, Socket, Type};
-        let socket = Socket::new(Domain::for_address(self.to), Type::STREAM, None)?;
-        socket.bind(&SocketAddr::new(self.from, 0).into())?;
-        socket.connect(&self.to.into())?;
-        let mut stream: TcpStream = socket.into();
+        let stream = connect_from(self.from, self.to)?;
         stream.set_read_timeout(Some(DEADLINE))?;
-        let mut head = format!(
-            "GET {} HTTP/1.1\r\nhost: {}\r\nconnection: close\r\n",
-            self.path, self.to
-        );
-        for (name, value) in &self.headers {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        stream.write_all(head.as_bytes())?;
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw)?;
-        parse(&raw)
+        let host = self.to.to_string();
+        exchange(stream, &host, &self.path, &self.headers)
     }
+}
+
+/// A TCP connection to `to` from the local address `from`, port chosen by the
+/// system (127.0.0.2 is as local as 127.0.0.1 on Linux).
+pub(crate) fn connect_from(from: IpAddr, to: SocketAddr) -> io::Result<TcpStream> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(to), Type::STREAM, None)?;
+    socket.bind(&SocketAddr::new(from, 0).into())?;
+    socket.connect(&to.into())?;
+    Ok(socket.into())
+}
+
+/// `GET path` with `host` and `headers` on `stream` (`Connection: close`),
+/// read to the end: TCP or a UNIX socket alike.
+pub(crate) fn exchange<S: Read + Write>(
+    mut stream: S,
+    host: &str,
+    path: &str,
+    headers: &[(&'static str, String)],
+) -> io::Result<Answer> {
+    let mut head = format!("GET {path} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n");
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes())?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    parse(&raw)
 }
 
 /// What came back; header names lower-case. No `Debug`: an echo shows the
