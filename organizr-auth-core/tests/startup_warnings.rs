@@ -12,6 +12,7 @@
 mod common;
 
 use common::Recorder;
+use organizr_auth_core::access::{AccessPolicy, AccessRules, RealIp, RealIpHeader};
 use organizr_auth_core::{Authenticator, Config, Secret, TrustedProxies};
 
 const KEY: &str = "a-long-random-organizr-hash-value-here";
@@ -116,5 +117,45 @@ fn short_keys_warn_once_without_the_key() {
     assert!(
         one_char[0].contains("API key is shorter than 8"),
         "{one_char:?}"
+    );
+}
+
+/// The real-IP list (whose header IP lists believe) gets the same risk check:
+/// a loopback or bridge entry lets others claim an allow-listed address. One
+/// warning per entry, when an `AccessPolicy` takes the list; none for a
+/// list of named proxies.
+#[test]
+fn risky_real_ip_entries_warn_once_when_a_policy_takes_them() {
+    let warnings_for = |list: &str| {
+        let recorder = Recorder::default();
+        recorder.record(|| {
+            let real_ip = RealIp::new(
+                TrustedProxies::parse(list).unwrap(),
+                RealIpHeader::XForwardedFor,
+            );
+            let rules = AccessRules::from_organizr_query("whitelist=10.1.2.3").unwrap();
+            AccessPolicy::new(rules).with_real_ip(real_ip)
+        });
+        recorder.warnings()
+    };
+    assert_eq!(warnings_for("172.18.0.2, @"), Vec::<String>::new());
+    let got = warnings_for("127.0.0.1, 172.18.0.0/16, 172.18.0.2");
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert!(
+        got[0].contains(
+            "real-IP list contains 127.0.0.1/32: any local process can claim any client address"
+        ),
+        "{}",
+        got[0]
+    );
+    assert!(
+        got[1].contains("real-IP list contains 172.18.0.0/16: any container on that network"),
+        "{}",
+        got[1]
+    );
+    // Building the authenticator's own trusted list says nothing about it.
+    assert!(
+        got.iter().all(|w| !w.contains("trusted-proxy list")),
+        "{got:#?}"
     );
 }

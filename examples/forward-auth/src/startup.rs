@@ -124,7 +124,9 @@ pub fn key_source(demo: bool, var: impl Fn(&str) -> Option<String>) -> String {
 /// The start-up block: one `info` event saying what the server will check,
 /// with the key's source (never the key), the cookie's name, the trusted
 /// proxies, tokens and the leeway, bearer tokens, the session check on or off,
-/// where IP lists find the client, the login redirect and the status codes.
+/// where IP lists find the client, the login redirect and the status codes;
+/// then a warning for each entry of `ORGANIZR_REAL_IP_FROM` that lets others
+/// claim any client address ([`RealIp::warn_about_risks`](organizr_auth_core::access::RealIp::warn_about_risks)).
 pub fn log_settings(auth: &Authenticator, key: &str, settings: &Settings) {
     let shown = |list: String| {
         if list.is_empty() {
@@ -151,6 +153,7 @@ pub fn log_settings(auth: &Authenticator, key: &str, settings: &Settings) {
         status_codes = ?settings.status,
         "forward-auth settings"
     );
+    settings.real_ip.warn_about_risks();
 }
 
 /// Prints `PROGRAM: error: CHAIN` to stderr and gives the failure exit code.

@@ -336,6 +336,29 @@ fn the_start_up_block_says_what_is_checked_and_never_the_key() {
     assert!(!log.join("\n").contains(KEY), "the key is in the log");
 }
 
+/// A loopback entry in the real-IP list lets any local process claim an
+/// allow-listed address: said at start-up, naming the entry (issue 15's risk
+/// check, for the list IP lists believe).
+#[test]
+fn a_risky_real_ip_list_is_warned_about_at_start_up() {
+    let (_server, log, _) = start(&[
+        ("ORGANIZR_HASH", KEY),
+        ("ORGANIZR_UUID", "u-1"),
+        ("ORGANIZR_REAL_IP_FROM", "127.0.0.1, 10.0.0.1"),
+        ("ORGANIZR_LISTEN", "127.0.0.1:0"),
+    ]);
+    let warnings: Vec<&String> = log
+        .iter()
+        .filter(|l| l.contains("real-IP list contains"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{}", log.join("\n"));
+    assert!(
+        warnings[0].contains("127.0.0.1/32: any local process can claim any client address"),
+        "{}",
+        warnings[0]
+    );
+}
+
 #[test]
 fn json_logs_are_one_object_per_line() {
     let (_server, log, listening) = start(&[

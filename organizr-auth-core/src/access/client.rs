@@ -236,6 +236,32 @@ impl RealIp {
         Self { from, header }
     }
 
+    /// Logs, with `tracing::warn!`, each entry of [`from`](Self::from) that
+    /// lets others claim any client address: a loopback address (any local
+    /// process), a container-bridge range (any container on that network), a
+    /// range broader than /8 or /32 (every host in it). Such a peer can send an
+    /// allow-listed address and pass without logging in, or dodge a deny list.
+    /// Call it once, where the lists start deciding:
+    /// [`AccessPolicy::with_real_ip`](crate::access::AccessPolicy::with_real_ip)
+    /// does, and forward-auth at start-up.
+    ///
+    /// ```
+    /// use organizr_auth_core::access::{RealIp, RealIpHeader};
+    /// // One warning: 127.0.0.1 is loopback.
+    /// RealIp::new("127.0.0.1".parse()?, RealIpHeader::XForwardedFor).warn_about_risks();
+    /// # Ok::<(), organizr_auth_core::ProxyListError>(())
+    /// ```
+    pub fn warn_about_risks(&self) {
+        for crate::proxy::RiskyEntry { network, risk } in self.from.risks() {
+            tracing::warn!(
+                entry = %network,
+                risk = ?risk,
+                "real-IP list contains {network}: {} can claim any client address, pass an allow list without logging in and dodge a deny list; list only the proxy that sets the header (see SECURITY.md)",
+                risk.who()
+            );
+        }
+    }
+
     /// The peers whose header is read.
     ///
     /// ```

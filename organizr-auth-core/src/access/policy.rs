@@ -156,6 +156,7 @@ impl AccessPolicy {
     /// ```
     #[must_use]
     pub fn with_real_ip(self, real_ip: RealIp) -> Self {
+        real_ip.warn_about_risks();
         Self {
             inner: Arc::new(Inner {
                 rules: self.inner.rules.clone(),

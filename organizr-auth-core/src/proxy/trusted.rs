@@ -136,6 +136,23 @@ const LOOPBACK_V4: (u32, u32) = (0x7f00_0000, 0x7fff_ffff);
 /// inclusive range.
 const DOCKER_BRIDGES: (u32, u32) = (0xac10_0000, 0xac1f_ffff);
 
+impl ProxyRisk {
+    /// Who can connect from an entry with this risk: "any local process",
+    /// "any container on that network", "every host in it".
+    ///
+    /// ```
+    /// use organizr_auth_core::proxy::ProxyRisk;
+    /// assert_eq!(ProxyRisk::Loopback.who(), "any local process");
+    /// ```
+    pub fn who(self) -> &'static str {
+        match self {
+            ProxyRisk::Loopback => "any local process",
+            ProxyRisk::ContainerBridge => "any container on that network",
+            ProxyRisk::Broad => "every host in it",
+        }
+    }
+}
+
 /// Who can impersonate any user through an entry with this risk.
 impl fmt::Display for ProxyRisk {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
