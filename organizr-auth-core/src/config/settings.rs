@@ -428,25 +428,23 @@ pub(crate) fn parse_bool(setting: &'static str, value: &str) -> Result<bool, Con
 
 /// A whole number (milliseconds, a count).
 pub(crate) fn parse_number(setting: &'static str, value: &str) -> Result<u64, ConfigError> {
-    value
-        .trim()
-        .parse::<u64>()
-        .map_err(|_| ConfigError::Invalid {
-            setting,
-            value: value.to_owned(),
-            reason: InvalidValue::Number,
-        })
+    parse_u64(setting, value, InvalidValue::Number)
 }
 
 /// A whole number of seconds.
 pub(crate) fn parse_secs(setting: &'static str, value: &str) -> Result<u64, ConfigError> {
+    parse_u64(setting, value, InvalidValue::Integer)
+}
+
+/// A whole number, trimmed; else `reason`, naming `setting`.
+fn parse_u64(setting: &'static str, value: &str, reason: InvalidValue) -> Result<u64, ConfigError> {
     value
         .trim()
         .parse::<u64>()
         .map_err(|_| ConfigError::Invalid {
             setting,
             value: value.to_owned(),
-            reason: InvalidValue::Integer,
+            reason,
         })
 }
 

@@ -45,21 +45,28 @@ pub enum ProxyHeaderError {
 pub(crate) fn parse_user_header<'a>(
     values: impl IntoIterator<Item = &'a [u8]>,
 ) -> Result<Option<&'a str>, ProxyHeaderError> {
-    let Some(value) = single(values)? else {
+    let Some(text) = trimmed_text(values)? else {
         return Ok(None);
     };
-    // UTF-8 validation, trimming and the character checks each read the value
-    // once.
-    charge(value.len());
-    let text = std::str::from_utf8(value).map_err(|_| ProxyHeaderError::InvalidValue)?;
-    let text = text.trim_matches(|c| c == ' ' || c == '\t');
-    if text.is_empty() {
-        return Ok(None);
-    }
     if !is_visible_text(text) || text.contains(',') || is_placeholder(text) {
         return Err(ProxyHeaderError::InvalidValue);
     }
     Ok(Some(text))
+}
+
+/// The header's single value as UTF-8 text, spaces and tabs trimmed; `None`
+/// when absent, empty or all-space. UTF-8 validation, trimming and the
+/// caller's character checks each read the value once.
+fn trimmed_text<'a>(
+    values: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<Option<&'a str>, ProxyHeaderError> {
+    let Some(value) = single(values)? else {
+        return Ok(None);
+    };
+    charge(value.len());
+    let text = std::str::from_utf8(value).map_err(|_| ProxyHeaderError::InvalidValue)?;
+    let text = text.trim_matches(|c| c == ' ' || c == '\t');
+    Ok((!text.is_empty()).then_some(text))
 }
 
 /// A whole `{...}` value is a proxy's unexpanded placeholder, not a name: Caddy
@@ -91,17 +98,10 @@ pub(crate) fn parse_group_header<'a>(
 pub(crate) fn parse_groups_header<'a>(
     values: impl IntoIterator<Item = &'a [u8]>,
 ) -> Result<Option<&'a str>, ProxyHeaderError> {
-    let Some(value) = single(values)? else {
+    // Splitting and mapping the names read the value once more.
+    let Some(text) = trimmed_text(values)? else {
         return Ok(None);
     };
-    // UTF-8 validation, trimming and the character check each read the value
-    // once; splitting and mapping the names read it once more.
-    charge(value.len());
-    let text = std::str::from_utf8(value).map_err(|_| ProxyHeaderError::InvalidValue)?;
-    let text = text.trim_matches(|c| c == ' ' || c == '\t');
-    if text.is_empty() {
-        return Ok(None);
-    }
     if !is_clean_text(text) || is_placeholder(text) {
         return Err(ProxyHeaderError::InvalidValue);
     }
