@@ -10,24 +10,22 @@
 
 mod common;
 
-use common::TempDir;
+use common::{TempDir, eventually};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use http::HeaderMap;
 use organizr_auth_core::mint::TokenBuilder;
 use organizr_auth_core::session::{SessionOptions, SessionStore};
 use organizr_auth_core::{
-    Authentication, Authenticator, Config, ConfigError, GroupLevel, Peer, Policy, Refusal,
-    RequestHead, Secret, Source, Verdict,
+    Authentication, Authenticator, Config, ConfigError, GroupLevel, Peer, Refusal, Secret, Source,
 };
 use rusqlite::{Connection, params};
 
 const SCHEMA: &str = include_str!("data/organizr-schema.sql");
 const KEY: &str = "session-check-organizr-hash-0123456789";
 const UUID: &str = "0b7e4c1a";
-const DEADLINE: Duration = Duration::from_secs(30);
 
 /// Organizr's side of the database: what its PHP writes.
 struct Organizr(Connection);
@@ -87,36 +85,12 @@ fn authenticator(db: &Path) -> Arc<Authenticator> {
     Arc::new(Authenticator::new(config))
 }
 
-fn with_cookie(token: &str) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    h.insert(
-        "cookie",
-        format!("organizr_token_{UUID}={token}").parse().unwrap(),
-    );
-    h
-}
-
 fn who(auth: &Authenticator, token: &str) -> Authentication {
-    auth.resolve(&with_cookie(token), None, &Peer::Unknown)
+    auth.resolve(&common::with_cookie(UUID, token), None, &Peer::Unknown)
 }
 
-/// The status a middleware would answer at `level`: 200 or the rejection's.
 fn status_at(auth: &Arc<Authenticator>, token: &str, level: u16) -> u16 {
-    let mut headers = with_cookie(token);
-    let head = RequestHead::new("GET", "/", None, &mut headers);
-    let policy = Policy::require(GroupLevel::new(level).unwrap());
-    match auth.admit(head, Peer::Unknown, &policy, None) {
-        Verdict::Allow(_) => 200,
-        Verdict::Reject(r) => r.status().as_u16(),
-    }
-}
-
-fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    common::status_at(auth, UUID, token, level)
 }
 
 #[test]

@@ -15,9 +15,9 @@
 mod common;
 
 use std::sync::OnceLock;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
-use common::Recorder;
+use common::{Recorder, eventually};
 
 use organizr_auth_core::session::{SessionCheck, SessionOptions, SessionStatus, SessionStore};
 use tracing::Level;
@@ -30,17 +30,6 @@ fn recorder() -> &'static Recorder {
 
 fn count(level: Level, containing: &str) -> usize {
     recorder().count(level, containing)
-}
-
-fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "never happened: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 #[test]

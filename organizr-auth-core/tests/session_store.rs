@@ -17,7 +17,7 @@
 
 mod common;
 
-use common::TempDir;
+use common::{DEADLINE, TempDir, eventually};
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -34,8 +34,6 @@ const SCHEMA: &str = include_str!("data/organizr-schema.sql");
 const FUTURE: &str = "2099-12-31 12:00:00";
 /// A row that expired long ago (Organizr never purges them).
 const PAST: &str = "2001-01-01 12:00:00";
-/// How long any change may take to show; far beyond the 100 ms refresh.
-const DEADLINE: Duration = Duration::from_secs(30);
 
 // ---------------------------------------------------------------- fixtures
 
@@ -164,15 +162,6 @@ fn open(path: &Path) -> SessionStore {
 
 fn now() -> SystemTime {
     SystemTime::now()
-}
-
-/// Waits until `done` holds, polling; fails the test past [`DEADLINE`].
-fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < DEADLINE, "never happened: {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
 }
 
 fn live(store: &SessionStore, token: &str, user_id: u64) -> Option<Arc<SessionUser>> {

@@ -12,24 +12,21 @@
 
 mod common;
 
-use common::TempDir;
+use common::{TempDir, eventually};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use http::HeaderMap;
 use organizr_auth_core::mint::TokenBuilder;
 use organizr_auth_core::session::{SessionOptions, SessionStore};
 use organizr_auth_core::{
-    Authentication, Authenticator, Config, GroupLevel, Peer, Policy, Refusal, RequestHead, Secret,
-    Verdict,
+    Authentication, Authenticator, Config, GroupLevel, Peer, Refusal, Secret,
 };
 use rusqlite::{Connection, params};
 
 const SCHEMA: &str = include_str!("data/organizr-schema.sql");
 const KEY: &str = "token-cache-organizr-hash-0123456789abcdef";
 const UUID: &str = "0b7e4c1a";
-const DEADLINE: Duration = Duration::from_secs(30);
 
 /// Organizr's database with alice (id 2, User) logged in with `token`.
 fn organizr(path: &Path, token: &str) -> Connection {
@@ -69,34 +66,11 @@ fn authenticator(db: &Path, max_stale: Duration) -> Arc<Authenticator> {
 }
 
 fn who(auth: &Authenticator, token: &str) -> Authentication {
-    let mut h = HeaderMap::new();
-    h.insert(
-        "cookie",
-        format!("organizr_token_{UUID}={token}").parse().unwrap(),
-    );
-    auth.resolve(&h, None, &Peer::Unknown)
+    auth.resolve(&common::with_cookie(UUID, token), None, &Peer::Unknown)
 }
 
 fn status_at(auth: &Arc<Authenticator>, token: &str, level: u16) -> u16 {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        "cookie",
-        format!("organizr_token_{UUID}={token}").parse().unwrap(),
-    );
-    let head = RequestHead::new("GET", "/", None, &mut headers);
-    let policy = Policy::require(GroupLevel::new(level).unwrap());
-    match auth.admit(head, Peer::Unknown, &policy, None) {
-        Verdict::Allow(_) => 200,
-        Verdict::Reject(r) => r.status().as_u16(),
-    }
-}
-
-fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    common::status_at(auth, UUID, token, level)
 }
 
 /// Resolves `token` until it is a cache hit for `auth`.

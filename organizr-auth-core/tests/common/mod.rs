@@ -4,7 +4,10 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use http::HeaderMap;
+use organizr_auth_core::{Authenticator, GroupLevel, Peer, Policy, RequestHead, Verdict};
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Metadata, Subscriber, span};
@@ -106,5 +109,40 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// How long a background change (a reload, a recovery) may take to show.
+/// Never a measure of speed: the tests poll until it shows.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+/// Polls `done` until it holds; fails naming `what` after [`DEADLINE`].
+pub fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < DEADLINE, "never happened: {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// A request head carrying `token` as the cookie of instance `uuid`.
+pub fn with_cookie(uuid: &str, token: &str) -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert(
+        "cookie",
+        format!("organizr_token_{uuid}={token}").parse().unwrap(),
+    );
+    h
+}
+
+/// The status a middleware answers at `level` for `token` (cookie of
+/// instance `uuid`): 200 or the rejection's.
+pub fn status_at(auth: &Arc<Authenticator>, uuid: &str, token: &str, level: u16) -> u16 {
+    let mut headers = with_cookie(uuid, token);
+    let head = RequestHead::new("GET", "/", None, &mut headers);
+    let policy = Policy::require(GroupLevel::new(level).unwrap());
+    match auth.admit(head, Peer::Unknown, &policy, None) {
+        Verdict::Allow(_) => 200,
+        Verdict::Reject(r) => r.status().as_u16(),
     }
 }
